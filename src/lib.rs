@@ -3,3 +3,5 @@
 
 pub mod protocol;
 pub mod conn;
+mod error;
+pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};

@@ -1,4 +1,23 @@
-//! The connection's sans-IO core: configuration, startup and authentication, and the request
-//! queue. No sockets, no tokio, no clock.
+//! The connection's sans-IO core: configuration, connection planning, startup and
+//! authentication, and the request queue.
+//!
+//! Invariant: no sockets, no tokio, no clock, no randomness. Bytes come in through
+//! [`ConnectionCore::recv_buf`] / [`ConnectionCore::handle_input`], go out through
+//! [`ConnectionCore::poll_transmit`], and everything the server says comes out of
+//! [`ConnectionCore::poll_event`]. The async and blocking drivers are thin loops around it, so
+//! they behave identically by construction.
 
 pub mod config;
+mod connect;
+mod core;
+mod event;
+mod queue;
+mod request;
+mod startup;
+
+pub use self::core::ConnectionCore;
+pub use config::{Config, ConfigError};
+pub use connect::{Attempt, ConnectPlan};
+pub use event::{Event, RequestId, Response};
+pub use request::RequestBuilder;
+pub use startup::{Retry, StartupConfig, TlsStart};

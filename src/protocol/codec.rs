@@ -141,31 +141,37 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A cursor over `buf`, the body of the message named `message`.
+    #[inline]
     pub fn new(buf: &'a [u8], message: &'static str) -> Self {
         Self { buf, message }
     }
 
     /// The error for a truncated read of this message.
+    #[inline]
     pub fn truncated(&self) -> DecodeError {
         DecodeError::Truncated { message: self.message }
     }
 
     /// The error for an invalid `field` of this message.
+    #[inline]
     pub fn invalid(&self, field: &'static str) -> DecodeError {
         DecodeError::InvalidField { message: self.message, field }
     }
 
     /// Bytes not read yet.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len()
     }
 
     /// True when every byte was read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// Takes the next `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.buf.len() {
             return Err(self.truncated());
@@ -176,6 +182,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes exactly `N` bytes as an array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let bytes = self.take(N)?;
         let mut out = [0u8; N];
@@ -184,42 +191,50 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes every byte left.
+    #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.buf)
     }
 
     /// Reads a byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
     }
 
     /// Reads a big-endian `i16`.
+    #[inline]
     pub fn i16(&mut self) -> Result<i16, DecodeError> {
         Ok(i16::from_be_bytes(self.array()?))
     }
 
     /// Reads a big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
     /// Reads a big-endian `i32`.
+    #[inline]
     pub fn i32(&mut self) -> Result<i32, DecodeError> {
         Ok(i32::from_be_bytes(self.array()?))
     }
 
     /// Reads a big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
     /// Reads a count that must not be negative (an `Int16` in the protocol).
+    #[inline]
     pub fn count16(&mut self, field: &'static str) -> Result<usize, DecodeError> {
         let n = self.i16()?;
         usize::try_from(n).map_err(|_| self.invalid(field))
     }
 
     /// Reads a NUL-terminated string's bytes (without the NUL).
+    #[inline]
     pub fn cstr_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let end = memchr::memchr(0, self.buf)
             .ok_or(DecodeError::MissingNul { message: self.message })?;
@@ -229,12 +244,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a NUL-terminated UTF-8 string (without the NUL).
+    #[inline]
     pub fn cstr(&mut self) -> Result<&'a str, DecodeError> {
         let bytes = self.cstr_bytes()?;
         std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 { message: self.message })
     }
 
     /// Succeeds when every byte was read; otherwise the message had trailing bytes.
+    #[inline]
     pub fn finish(&self) -> Result<(), DecodeError> {
         if self.buf.is_empty() {
             Ok(())

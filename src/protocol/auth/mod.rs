@@ -4,6 +4,17 @@
 //! Invariant: no IO and no randomness source of its own; the client nonce is passed in, so
 //! every exchange is reproducible in tests.
 
+pub mod md5;
+pub mod saslprep;
+pub mod scram;
+
+pub use md5::md5_password;
+pub use saslprep::{saslprep, saslprep_bytes};
+pub use scram::{
+    ChannelBindingData, MAX_ITERATIONS, Mechanism, ScramAwaitServerFinal, ScramAwaitServerFirst,
+    ScramClient, ScramError, choose_mechanism, tls_server_end_point,
+};
+
 /// Whether SCRAM channel binding (`SCRAM-SHA-256-PLUS`) is used, as libpq's `channel_binding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]

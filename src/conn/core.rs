@@ -1,0 +1,755 @@
+//! [`ConnectionCore`]: the sans-IO connection state machine.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::error::{DbError, Error, ErrorKind};
+use crate::protocol::backend::{BackendKeyData, BackendMessage, ErrorFields};
+use crate::protocol::framing::{DEFAULT_MAX_MESSAGE_LEN, split_frame};
+use crate::protocol::frontend::{CopyData, CopyDone, CopyFail, Query, Sync, Terminate};
+use crate::protocol::{ProtocolVersion, TransactionStatus};
+
+use super::event::{Event, RequestId, Response};
+use super::queue::{Expect, Pending};
+use super::request::RequestBuilder;
+use super::startup::{Retry, Startup, StartupConfig, Step};
+
+/// The first read buffer size, and the largest the adaptive read size grows to.
+const READ_MIN: usize = 8 * 1024;
+const READ_MAX: usize = 1024 * 1024;
+/// Payloads at least this large are queued as their own chunk instead of being copied into
+/// the write buffer (a vectored write sends them).
+const ZERO_COPY_MIN: usize = 4 * 1024;
+/// Startup messages are small; anything larger before the first ReadyForQuery is hostile.
+const STARTUP_MAX_MESSAGE_LEN: u32 = 1024 * 1024;
+
+/// Where the connection is in its life.
+enum State {
+    Startup(Box<Startup>),
+    Ready,
+    /// Terminate was sent; nothing more can be queued.
+    Closing,
+    /// A fatal error happened (or EOF); the error is returned by every call.
+    Closed(Error),
+}
+
+/// The COPY sub-protocol state of the request at the front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Copy {
+    None,
+    /// CopyInResponse received; CopyData may be sent until CopyDone or CopyFail.
+    In,
+    /// CopyDone or CopyFail sent; waiting for CommandComplete or ErrorResponse.
+    InFinished,
+    /// CopyOutResponse received; CopyData arrives until CopyDone.
+    Out,
+}
+
+/// The sans-IO PostgreSQL connection: startup and authentication, the request queue, pipeline
+/// and COPY bookkeeping. It owns its read and write buffers and does no IO, takes no clock and
+/// has no randomness of its own (the SCRAM nonce comes in [`StartupConfig`]).
+///
+/// # Call order
+///
+/// An IO driver (the tokio and std drivers in this crate, or your own) runs this loop:
+///
+/// ```text
+///   ConnectionCore::new(startup_config)
+///   loop {
+///       while let Some(bytes) = poll_transmit() { n = socket.write(bytes); advance_transmit(n) }
+///       while let Some(event) = poll_event()? { ... Event::StartTls => handshake, then
+///                                                handle_tls_established(cb_data) ... }
+///       if it needs more: n = socket.read(recv_buf()); if n == 0 { handle_eof() } else
+///                         { handle_input(n) }
+///   }
+/// ```
+///
+/// Commands (`send_*`) queue frontend messages and return a [`RequestId`]; every response event
+/// names the request it answers. A command in the wrong state (COPY data outside COPY, a query
+/// before startup finished) is an [`ErrorKind::Misuse`] error and changes nothing.
+///
+/// Output is consumed only after it was written (`advance_transmit`), and a request can be
+/// abandoned ([`abandon`](Self::abandon)) at any point: its remaining responses are consumed
+/// silently, so a caller that drops a half-finished call never desynchronises the connection.
+///
+/// A decode error or a protocol violation is fatal: the core moves to closed and returns the
+/// same error from every later call. A server ErrorResponse is scoped to its request.
+pub struct ConnectionCore {
+    state: State,
+    read_buf: BytesMut,
+    read_size: usize,
+    /// `Some(len)` while `recv_slice` handed out zero-filled spare room after `len` bytes.
+    slice_base: Option<usize>,
+    /// Chunks to send before `write_buf` (zero-copy payloads and what preceded them).
+    queued: VecDeque<Bytes>,
+    write_buf: BytesMut,
+    pending: VecDeque<Pending>,
+    next_id: u64,
+    /// An extended-protocol error happened: entries up to the next Sync are aborted.
+    skipping: bool,
+    copy: Copy,
+    tx_status: TransactionStatus,
+    params: Vec<(String, String)>,
+    backend_key: Option<BackendKeyData>,
+    protocol: ProtocolVersion,
+    tls: bool,
+    max_message_len: u32,
+    retry: Option<Retry>,
+    /// Events produced while handling something else, handed out before reading more.
+    deferred: VecDeque<Event>,
+}
+
+impl std::fmt::Debug for ConnectionCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionCore")
+            .field("pending", &self.pending.len())
+            .field("transaction_status", &self.tx_status)
+            .field("protocol", &self.protocol)
+            .field("closed", &matches!(self.state, State::Closed(_)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectionCore {
+    /// Starts a session: the first message (SSLRequest or StartupMessage) is queued for
+    /// sending at once; with direct TLS the first event is [`Event::StartTls`].
+    pub fn new(config: StartupConfig) -> Result<Self, Error> {
+        let mut write_buf = BytesMut::with_capacity(1024);
+        let max_message_len = config.max_message_len;
+        let direct = config.tls == super::startup::TlsStart::Direct;
+        let startup = Startup::start(config, &mut write_buf)?;
+        let mut deferred = VecDeque::new();
+        if direct {
+            deferred.push_back(Event::StartTls);
+        }
+        Ok(Self {
+            protocol: startup.protocol,
+            state: State::Startup(Box::new(startup)),
+            read_buf: BytesMut::with_capacity(READ_MIN),
+            read_size: READ_MIN,
+            slice_base: None,
+            queued: VecDeque::new(),
+            write_buf,
+            pending: VecDeque::new(),
+            next_id: 1,
+            skipping: false,
+            copy: Copy::None,
+            tx_status: TransactionStatus::Idle,
+            params: Vec::new(),
+            backend_key: None,
+            tls: false,
+            max_message_len: if max_message_len == 0 { DEFAULT_MAX_MESSAGE_LEN } else { max_message_len },
+            retry: None,
+            deferred,
+        })
+    }
+
+    // ----- inputs -------------------------------------------------------------------------
+
+    /// The buffer to read into (append at its end, e.g. with tokio's `read_buf`), then call
+    /// [`handle_input`](Self::handle_input) with the number of bytes read. Its spare capacity
+    /// grows with the traffic, from 8 KiB towards 1 MiB under bulk reads.
+    pub fn recv_buf(&mut self) -> &mut BytesMut {
+        self.slice_base = None;
+        self.read_buf.reserve(self.read_size);
+        &mut self.read_buf
+    }
+
+    /// Like [`recv_buf`](Self::recv_buf) for readers that need an initialised `&mut [u8]`
+    /// (`std::io::Read`): read into the returned slice, then call
+    /// [`handle_input`](Self::handle_input) with the number of bytes read.
+    pub fn recv_slice(&mut self) -> &mut [u8] {
+        self.read_buf.reserve(self.read_size);
+        let base = self.read_buf.len();
+        self.slice_base = Some(base);
+        let room = self.read_buf.capacity() - base;
+        self.read_buf.resize(base + room, 0);
+        &mut self.read_buf[base..]
+    }
+
+    /// Records that `n` bytes were read into [`recv_buf`](Self::recv_buf) or
+    /// [`recv_slice`](Self::recv_slice).
+    pub fn handle_input(&mut self, n: usize) {
+        let room = if let Some(base) = self.slice_base.take() {
+            let room = self.read_buf.len() - base;
+            self.read_buf.truncate(base + n.min(room));
+            room
+        } else {
+            self.read_size
+        };
+        // A read that filled the room means more is waiting: read bigger next time.
+        if n >= room && self.read_size < READ_MAX {
+            self.read_size *= 2;
+        }
+    }
+
+    /// Copies received bytes in (for drivers that own their buffers).
+    pub fn handle_input_bytes(&mut self, bytes: &[u8]) {
+        self.slice_base = None;
+        self.read_buf.extend_from_slice(bytes);
+    }
+
+    /// The server closed the connection. Pending requests fail; the core is closed.
+    pub fn handle_eof(&mut self) {
+        if matches!(self.state, State::Closed(_)) {
+            return;
+        }
+        let closing = matches!(self.state, State::Closing);
+        if let State::Startup(s) = &self.state {
+            // A proxy that hangs up on a 3.2 StartupMessage before any answer.
+            if s.retry.is_none() && matches!(s.phase, super::startup::Phase::AwaitAuthRequest) {
+                self.retry = retry_on_eof(&s.config);
+            }
+        }
+        let err = if closing {
+            Error::new(ErrorKind::Closed, "connection closed")
+        } else {
+            Error::new(ErrorKind::Closed, "server closed the connection unexpectedly")
+        };
+        self.state = State::Closed(err);
+    }
+
+    /// The IO driver finished the TLS handshake that [`Event::StartTls`] asked for.
+    /// `tls_server_end_point` is the RFC 5929 channel-binding data of the server certificate
+    /// (see [`tls_server_end_point`](crate::protocol::auth::scram::tls_server_end_point)), used
+    /// for SCRAM-SHA-256-PLUS.
+    pub fn handle_tls_established(&mut self, tls_server_end_point: Option<Vec<u8>>) -> Result<(), Error> {
+        self.check_open()?;
+        let State::Startup(s) = &mut self.state else {
+            return Err(Error::misuse("handle_tls_established called after startup"));
+        };
+        if !self.read_buf.is_empty() {
+            return self.fail(Error::protocol(
+                "server sent unencrypted data before the TLS handshake (possible \
+                 man-in-the-middle injection)",
+            ));
+        }
+        s.tls_established(tls_server_end_point, &mut self.write_buf)?;
+        self.tls = true;
+        Ok(())
+    }
+
+    // ----- outputs ------------------------------------------------------------------------
+
+    /// The next bytes to write, or `None` when everything was written.
+    pub fn poll_transmit(&self) -> Option<&[u8]> {
+        match self.queued.front() {
+            Some(chunk) => Some(chunk),
+            None if self.write_buf.is_empty() => None,
+            None => Some(&self.write_buf),
+        }
+    }
+
+    /// Fills `out` with slices of everything waiting to be written, for a vectored write;
+    /// returns how many were filled.
+    pub fn poll_transmit_vectored<'a>(&'a self, out: &mut [IoSlice<'a>]) -> usize {
+        let chunks = self.queued.iter().map(|b| &b[..]);
+        let tail = (!self.write_buf.is_empty()).then_some(&self.write_buf[..]);
+        let mut n = 0;
+        for (slot, chunk) in out.iter_mut().zip(chunks.chain(tail)) {
+            *slot = IoSlice::new(chunk);
+            n += 1;
+        }
+        n
+    }
+
+    /// Records that `n` bytes of the transmit data were written.
+    pub fn advance_transmit(&mut self, mut n: usize) {
+        while n > 0 {
+            if let Some(front) = self.queued.front_mut() {
+                let k = n.min(front.len());
+                front.advance(k);
+                n -= k;
+                if front.is_empty() {
+                    self.queued.pop_front();
+                }
+            } else {
+                let k = n.min(self.write_buf.len());
+                self.write_buf.advance(k);
+                n -= k;
+                if k == 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// True when output is waiting to be written.
+    pub fn wants_write(&self) -> bool {
+        !self.queued.is_empty() || !self.write_buf.is_empty()
+    }
+
+    /// True when the core expects more bytes from the server: startup is not finished, or a
+    /// request still has responses coming. False while a TLS handshake is awaited.
+    pub fn wants_read(&self) -> bool {
+        match &self.state {
+            State::Startup(s) => !s.awaiting_tls(),
+            State::Ready => !self.pending.is_empty() || self.copy == Copy::Out,
+            State::Closing | State::Closed(_) => false,
+        }
+    }
+
+    /// The next event, or `None` when more input is needed.
+    pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(ev) = self.deferred.pop_front() {
+            return Ok(Some(ev));
+        }
+        self.check_open()?;
+        loop {
+            if self.skipping {
+                if let Some(ev) = self.pop_aborted() {
+                    return Ok(Some(ev));
+                }
+            }
+            if let State::Startup(s) = &mut self.state {
+                match s.handle_ssl_response(&mut self.read_buf, &mut self.write_buf) {
+                    Ok(Some(true)) => return Ok(Some(Event::StartTls)),
+                    Ok(_) => {}
+                    Err(e) => return self.fail(e),
+                }
+                if s.awaiting_tls() {
+                    if !self.read_buf.is_empty() {
+                        return self.fail(Error::protocol(
+                            "server sent unencrypted data before the TLS handshake",
+                        ));
+                    }
+                    return Ok(None);
+                }
+            }
+            let max = match self.state {
+                State::Startup(_) => self.max_message_len.min(STARTUP_MAX_MESSAGE_LEN),
+                _ => self.max_message_len,
+            };
+            let frame = match split_frame(&mut self.read_buf, max) {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(_need)) => return Ok(None),
+                Err(e) => return self.fail(e.into()),
+            };
+            let msg = match BackendMessage::decode(frame.tag, frame.body) {
+                Ok(m) => m,
+                Err(e) => return self.fail(e.into()),
+            };
+            let routed = match &mut self.state {
+                State::Startup(_) => self.route_startup(msg),
+                _ => self.route(msg),
+            };
+            match routed {
+                Ok(Some(ev)) => return Ok(Some(ev)),
+                Ok(None) => {}
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    // ----- commands -----------------------------------------------------------------------
+
+    /// Queues one request: the frontend messages `build` adds, all under one [`RequestId`].
+    /// All or nothing: when `build` fails, nothing it added is sent or expected.
+    pub fn send_request<F>(&mut self, build: F) -> Result<RequestId, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
+    {
+        self.check_ready()?;
+        if matches!(self.copy, Copy::In) {
+            return Err(Error::misuse("a COPY FROM STDIN is in progress; finish or abort it first"));
+        }
+        let req = RequestId(self.next_id);
+        let buf_len = self.write_buf.len();
+        let pending_len = self.pending.len();
+        let mut b = RequestBuilder::new(req, &mut self.write_buf, &mut self.pending);
+        if let Err(e) = build(&mut b) {
+            self.write_buf.truncate(buf_len);
+            self.pending.truncate(pending_len);
+            return Err(e);
+        }
+        if self.pending.len() == pending_len && self.write_buf.len() == buf_len {
+            return Err(Error::misuse("empty request"));
+        }
+        self.next_id += 1;
+        Ok(req)
+    }
+
+    /// Shorthand for a simple Query request (`batch_execute`).
+    pub fn send_query(&mut self, sql: &str) -> Result<RequestId, Error> {
+        self.send_request(|r| r.query(sql))
+    }
+
+    /// Sends one COPY FROM STDIN data chunk. Large `Bytes` are not copied: they are queued as
+    /// their own chunk for a vectored write.
+    pub fn send_copy_data(&mut self, data: Bytes) -> Result<(), Error> {
+        self.check_copy_in()?;
+        if data.len() >= ZERO_COPY_MIN {
+            CopyData::encode_header(data.len(), &mut self.write_buf)?;
+            let head = self.write_buf.split().freeze();
+            self.queued.push_back(head);
+            self.queued.push_back(data);
+        } else {
+            CopyData { data: &data }.encode(&mut self.write_buf)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes COPY data straight into the write buffer: `write` appends the payload (for
+    /// example binary COPY rows) and the CopyData framing is added around it.
+    pub fn send_copy_data_with<F>(&mut self, write: F) -> Result<(), Error>
+    where
+        F: FnOnce(&mut BytesMut) -> Result<(), Error>,
+    {
+        self.check_copy_in()?;
+        crate::protocol::codec::write_frame(&mut self.write_buf, Some(b'd'), write)
+    }
+
+    /// Ends COPY FROM STDIN successfully.
+    pub fn send_copy_done(&mut self) -> Result<(), Error> {
+        self.check_copy_in()?;
+        CopyDone.encode(&mut self.write_buf)?;
+        self.copy = Copy::InFinished;
+        Ok(())
+    }
+
+    /// Aborts COPY FROM STDIN; the server answers with an error carrying `reason`.
+    pub fn send_copy_fail(&mut self, reason: &str) -> Result<(), Error> {
+        self.check_copy_in()?;
+        let reason = reason.replace('\0', " ");
+        CopyFail { message: &reason }.encode(&mut self.write_buf)?;
+        self.copy = Copy::InFinished;
+        Ok(())
+    }
+
+    /// Sends Terminate; the core closes after it. Nothing can be queued after this.
+    pub fn send_terminate(&mut self) -> Result<(), Error> {
+        if matches!(self.state, State::Closed(_) | State::Closing) {
+            return Ok(());
+        }
+        Terminate.encode(&mut self.write_buf)?;
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    /// Gives up on a request: its remaining responses are consumed without events. A COPY FROM
+    /// STDIN in progress for it is failed. With
+    /// [`rollback_if_abandoned`](RequestBuilder::rollback_if_abandoned), a transaction it left
+    /// open is rolled back.
+    pub fn abandon(&mut self, req: RequestId) {
+        let mut found = false;
+        for p in self.pending.iter_mut().filter(|p| p.req == req) {
+            p.abandoned = true;
+            found = true;
+        }
+        let copying_for_req = self.pending.front().is_some_and(|p| p.req == req);
+        if found && copying_for_req && self.copy == Copy::In {
+            // Cannot fail: the state was just checked and the reason has no NUL.
+            let _ = self.send_copy_fail("COPY abandoned by the client");
+        }
+    }
+
+    // ----- state --------------------------------------------------------------------------
+
+    /// The transaction status from the last ReadyForQuery.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        self.tx_status
+    }
+
+    /// A server parameter reported with ParameterStatus (`server_version`, `TimeZone`...).
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every server parameter reported so far.
+    pub fn parameters(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The server's process id and cancel key (BackendKeyData), once startup finished.
+    pub fn backend_key(&self) -> Option<&BackendKeyData> {
+        self.backend_key.as_ref()
+    }
+
+    /// The negotiated protocol version.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.protocol
+    }
+
+    /// True when the session runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// True once startup is complete and until the connection closes.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready)
+    }
+
+    /// True once the connection is closed (after EOF, Terminate or a fatal error).
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed(_))
+    }
+
+    /// The fatal error that closed the core, if any.
+    pub fn fatal_error(&self) -> Option<&Error> {
+        match &self.state {
+            State::Closed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// After a failed startup: what the next attempt should change, when the failure says.
+    pub fn retry_hint(&self) -> Option<Retry> {
+        self.retry
+    }
+
+    /// Requests still owed a response (including abandoned ones).
+    pub fn pending_requests(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for p in &self.pending {
+            if last != Some(p.req) {
+                n += 1;
+                last = Some(p.req);
+            }
+        }
+        n
+    }
+
+    /// True while a COPY FROM STDIN accepts data.
+    pub fn in_copy_in(&self) -> bool {
+        self.copy == Copy::In
+    }
+
+    // ----- internals ----------------------------------------------------------------------
+
+    fn check_open(&self) -> Result<(), Error> {
+        match &self.state {
+            State::Closed(e) => Err(e.clone()),
+            State::Closing => Err(Error::new(ErrorKind::Closed, "connection closed")),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_ready(&self) -> Result<(), Error> {
+        self.check_open()?;
+        match self.state {
+            State::Ready => Ok(()),
+            _ => Err(Error::misuse("the connection has not finished starting up")),
+        }
+    }
+
+    fn check_copy_in(&self) -> Result<(), Error> {
+        self.check_open()?;
+        match self.copy {
+            Copy::In => Ok(()),
+            _ => Err(Error::misuse("no COPY FROM STDIN is in progress")),
+        }
+    }
+
+    /// Latches a fatal error.
+    fn fail<T>(&mut self, e: Error) -> Result<T, Error> {
+        self.state = State::Closed(e.clone());
+        self.pending.clear();
+        Err(e)
+    }
+
+    fn route_startup(&mut self, msg: BackendMessage) -> Result<Option<Event>, Error> {
+        let State::Startup(s) = &mut self.state else {
+            return Ok(None);
+        };
+        let step = s.handle(msg, &mut self.write_buf);
+        if let Err(e) = &step {
+            self.retry = s.retry;
+            return Err(e.clone());
+        }
+        match step? {
+            Step::Continue => Ok(None),
+            Step::Event(ev) => {
+                if let Event::ParameterStatus(p) = &ev {
+                    self.set_param(p.name(), p.value());
+                }
+                Ok(Some(ev))
+            }
+            Step::Ready => {
+                self.backend_key = s.backend_key.take();
+                self.protocol = s.protocol;
+                self.tls = s.tls_active();
+                self.state = State::Ready;
+                Ok(Some(Event::Ready))
+            }
+        }
+    }
+
+    fn set_param(&mut self, name: &str, value: &str) {
+        match self.params.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => value.clone_into(v),
+            None => self.params.push((name.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// Pops the entries an extended-protocol error made the server skip.
+    fn pop_aborted(&mut self) -> Option<Event> {
+        while let Some(front) = self.pending.front() {
+            if front.expect == Expect::Sync {
+                self.skipping = false;
+                return None;
+            }
+            let p = self.pending.pop_front()?;
+            if !p.abandoned {
+                return Some(Event::Response(p.req, Response::Aborted));
+            }
+        }
+        None
+    }
+
+    fn unexpected(&self, msg: &BackendMessage) -> Error {
+        let expecting = self.pending.front().map_or("nothing (no request pending)", |p| p.expect.describe());
+        Error::protocol(format!("got {} while expecting {expecting}", msg.name()))
+    }
+
+    /// Routes one message after startup.
+    fn route(&mut self, msg: BackendMessage) -> Result<Option<Event>, Error> {
+        use BackendMessage as M;
+        let front = match msg {
+            M::NoticeResponse(n) => return Ok(Some(Event::Notice(n))),
+            M::NotificationResponse(n) => return Ok(Some(Event::Notification(n))),
+            M::ParameterStatus(p) => {
+                self.set_param(p.name(), p.value());
+                return Ok(Some(Event::ParameterStatus(p)));
+            }
+            M::ErrorResponse(fields) => return self.route_error(fields),
+            _ => match self.pending.front_mut() {
+                Some(front) => front,
+                None => return Err(self.unexpected(&msg)),
+            },
+        };
+        let (req, abandoned) = (front.req, front.abandoned);
+        let expect = front.expect;
+        let mut pop = true;
+        let response = match (expect, msg) {
+            (Expect::Sync | Expect::SimpleQuery { .. }, M::ReadyForQuery(status)) => {
+                self.tx_status = status;
+                self.copy = Copy::None;
+                let p = self.pending.pop_front();
+                if let Some(p) = p.filter(|p| p.abandoned && p.rollback_if_abandoned) {
+                    self.rollback_abandoned(p.req)?;
+                }
+                return Ok((!abandoned).then_some(Event::Response(req, Response::ReadyForQuery(status))));
+            }
+            (Expect::Parse, M::ParseComplete) => Response::ParseComplete,
+            (Expect::Bind, M::BindComplete) => Response::BindComplete,
+            (Expect::Close, M::CloseComplete) => Response::CloseComplete,
+            (Expect::DescribeStatement { got_params: false }, M::ParameterDescription(d)) => {
+                front.expect = Expect::DescribeStatement { got_params: true };
+                pop = false;
+                Response::ParameterDescription(d)
+            }
+            (Expect::DescribeStatement { got_params: true } | Expect::DescribePortal, M::NoData) => {
+                Response::NoData
+            }
+            (
+                Expect::DescribeStatement { got_params: true } | Expect::DescribePortal,
+                M::RowDescription(d),
+            ) => Response::RowDescription(d),
+            (Expect::SimpleQuery { .. }, M::RowDescription(d)) => {
+                pop = false;
+                Response::RowDescription(d)
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::DataRow(row)) if self.copy == Copy::None => {
+                pop = false;
+                Response::DataRow(row)
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CommandComplete(c)) => {
+                pop = expect == Expect::Execute;
+                self.copy = Copy::None;
+                Response::CommandComplete(c)
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::EmptyQueryResponse) => {
+                pop = expect == Expect::Execute;
+                Response::EmptyQuery
+            }
+            (Expect::Execute, M::PortalSuspended) => Response::PortalSuspended,
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyInResponse(c)) => {
+                pop = false;
+                if expect == (Expect::SimpleQuery { copy_in: true }) && !abandoned {
+                    self.copy = Copy::In;
+                    Response::CopyIn(c)
+                } else {
+                    // Nobody will stream data: end the COPY at once. In the extended protocol
+                    // the server ignored the Sync that followed Execute while in COPY mode, so
+                    // one more is needed to end the error's skip.
+                    self.copy = Copy::In;
+                    self.send_copy_fail("COPY FROM STDIN is only supported through copy_in")?;
+                    if expect == Expect::Execute {
+                        Sync.encode(&mut self.write_buf)?;
+                    }
+                    return Ok(None);
+                }
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyOutResponse(c)) => {
+                pop = false;
+                self.copy = Copy::Out;
+                Response::CopyOut(c)
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyData(d)) if self.copy == Copy::Out => {
+                pop = false;
+                Response::CopyData(d)
+            }
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyDone) if self.copy == Copy::Out => {
+                pop = false;
+                self.copy = Copy::None;
+                Response::CopyDone
+            }
+            (_, M::CopyBothResponse(_)) => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "CopyBothResponse (streaming replication) is not supported",
+                ));
+            }
+            (_, msg) => return Err(self.unexpected(&msg)),
+        };
+        if pop {
+            self.pending.pop_front();
+        }
+        Ok((!abandoned).then_some(Event::Response(req, response)))
+    }
+
+    fn route_error(&mut self, fields: ErrorFields) -> Result<Option<Event>, Error> {
+        let Some(front) = self.pending.front() else {
+            // An error nobody asked for: the server is ending the session (admin shutdown,
+            // idle_session_timeout...).
+            return Err(Error::db(DbError::from_fields(&fields)));
+        };
+        let (req, abandoned, expect) = (front.req, front.abandoned, front.expect);
+        if self.copy == Copy::In {
+            // The server ended COPY FROM STDIN with an error; data still queued is ignored.
+            self.copy = Copy::InFinished;
+        } else if self.copy == Copy::Out {
+            self.copy = Copy::None;
+        }
+        if !matches!(expect, Expect::SimpleQuery { .. } | Expect::Sync) {
+            self.pending.pop_front();
+            self.skipping = true;
+        }
+        Ok((!abandoned).then_some(Event::Response(req, Response::Error(fields))))
+    }
+
+    fn rollback_abandoned(&mut self, _req: RequestId) -> Result<(), Error> {
+        if self.tx_status == TransactionStatus::Idle {
+            return Ok(());
+        }
+        let req = RequestId(self.next_id);
+        self.next_id += 1;
+        Query { sql: "ROLLBACK" }.encode(&mut self.write_buf)?;
+        self.pending.push_back(Pending {
+            req,
+            expect: Expect::SimpleQuery { copy_in: false },
+            abandoned: true,
+            rollback_if_abandoned: false,
+        });
+        Ok(())
+    }
+}
+
+fn retry_on_eof(config: &StartupConfig) -> Option<Retry> {
+    (config.max_protocol > ProtocolVersion::V3_0 && config.min_protocol <= ProtocolVersion::V3_0)
+        .then_some(Retry::ProtocolV3_0)
+}

@@ -1,0 +1,302 @@
+//! [`Dumper`]: how a Rust value is sent as a query parameter, and the dumpers of the core
+//! scalar types.
+//!
+//! | Rust | PostgreSQL type sent | format |
+//! |---|---|---|
+//! | `bool` | `bool` | binary |
+//! | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` | binary |
+//! | `u32` | `oid` | binary |
+//! | `f32`, `f64` | `float4`, `float8` | binary |
+//! | `str`, `String`, `Box<str>`, `Cow<str>` | unspecified (0): the server infers it | text |
+//! | `[u8]`, `Vec<u8>`, `[u8; N]`, `Cow<[u8]>` | `bytea` | binary |
+//! | `Option<T>` | `T`'s for `Some`; unspecified for `None` (SQL NULL) | `T`'s |
+//! | `&T`, `Box<T>`, `Arc<T>` | `T`'s | `T`'s |
+//!
+//! Strings go as text with an unspecified type, as psycopg sends them: the server gives the
+//! parameter the type its context calls for, so one `&str` can fill a `text`, `varchar`, `date`,
+//! `uuid` or enum column. `None` is sent the same way (a NULL of unspecified type), because an
+//! `Option` that holds no value cannot name its type; where the context does not fix the type
+//! (`SELECT $1`), cast it in SQL (`SELECT $1::int4`).
+//!
+//! PostgreSQL has no one-byte integer, so `i8` has no dumper; unsigned integers other than
+//! `u32` (sent as `oid`) have none either, since no PostgreSQL type holds their full range.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+
+use super::oid;
+use crate::Error;
+use crate::protocol::{Format, Oid};
+
+/// Whether [`Dumper::dump`] wrote a value or stands for SQL NULL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IsNull {
+    /// SQL NULL: nothing was written.
+    Yes,
+    /// A value was written.
+    No,
+}
+
+/// A Rust value that can be sent as a query parameter: its type OID, its format, and its
+/// bytes.
+///
+/// The trait is object safe: heterogeneous parameter lists are `&[&dyn Dumper]` or
+/// `Vec<Box<dyn Dumper>>`. It requires `Send + Sync` so that such lists can be held across an
+/// `.await` in a future that moves between threads.
+///
+/// `dump` writes straight into the outgoing Bind message: the encoder has already written the
+/// value's length placeholder and back-patches it, so a dumper allocates nothing of its own.
+///
+/// # Example
+///
+/// A newtype sent as `int8`:
+///
+/// ```
+/// use bytes::{BufMut, BytesMut};
+/// use pgtusk::protocol::{Format, Oid};
+/// use pgtusk::types::{oid, Dumper, IsNull};
+///
+/// struct UserId(i64);
+///
+/// impl Dumper for UserId {
+///     fn type_oid(&self) -> Oid {
+///         oid::INT8
+///     }
+///     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, pgtusk::Error> {
+///         buf.put_i64(self.0);
+///         Ok(IsNull::No)
+///     }
+/// }
+///
+/// let mut buf = BytesMut::new();
+/// assert_eq!(UserId(7).dump(&mut buf).unwrap(), IsNull::No);
+/// assert_eq!(&buf[..], &7_i64.to_be_bytes());
+/// assert_eq!(UserId(7).format(), Format::Binary);
+/// ```
+pub trait Dumper: Send + Sync {
+    /// The type OID sent in Parse (0 = unspecified: the server infers it).
+    fn type_oid(&self) -> Oid;
+
+    /// The format the value is written in: binary by default; text where that fits better (for
+    /// example strings sent with an unspecified type).
+    fn format(&self) -> Format {
+        Format::Binary
+    }
+
+    /// Appends the value's bytes to `buf` in [`format`](Self::format); returns
+    /// `Ok(IsNull::Yes)` for SQL NULL, in which case nothing is written.
+    ///
+    /// On error the whole message being encoded is abandoned (and its buffer restored), so an
+    /// implementation need not undo a partial write.
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error>;
+}
+
+impl<T: Dumper + ?Sized> Dumper for &T {
+    fn type_oid(&self) -> Oid {
+        (**self).type_oid()
+    }
+    fn format(&self) -> Format {
+        (**self).format()
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump(buf)
+    }
+}
+
+impl<T: Dumper + ?Sized> Dumper for Box<T> {
+    fn type_oid(&self) -> Oid {
+        (**self).type_oid()
+    }
+    fn format(&self) -> Format {
+        (**self).format()
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump(buf)
+    }
+}
+
+impl<T: Dumper + ?Sized> Dumper for Arc<T> {
+    fn type_oid(&self) -> Oid {
+        (**self).type_oid()
+    }
+    fn format(&self) -> Format {
+        (**self).format()
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump(buf)
+    }
+}
+
+/// `None` is SQL NULL with an unspecified type (see the [module docs](self)).
+impl<T: Dumper> Dumper for Option<T> {
+    fn type_oid(&self) -> Oid {
+        self.as_ref().map_or(0, Dumper::type_oid)
+    }
+    fn format(&self) -> Format {
+        self.as_ref().map_or(Format::Binary, Dumper::format)
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        match self {
+            Some(v) => v.dump(buf),
+            None => Ok(IsNull::Yes),
+        }
+    }
+}
+
+/// Implements `Dumper` for a fixed-width binary type.
+macro_rules! binary_dumper {
+    ($($ty:ty => $oid:expr, $name:literal, $put:ident;)*) => {$(
+        #[doc = concat!("Sent as `", $name, "` in binary.")]
+        impl Dumper for $ty {
+            fn type_oid(&self) -> Oid {
+                $oid
+            }
+            fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                buf.$put(*self);
+                Ok(IsNull::No)
+            }
+        }
+    )*};
+}
+
+binary_dumper! {
+    i16 => oid::INT2, "int2", put_i16;
+    i32 => oid::INT4, "int4", put_i32;
+    i64 => oid::INT8, "int8", put_i64;
+    u32 => oid::OID, "oid", put_u32;
+    f32 => oid::FLOAT4, "float4", put_f32;
+    f64 => oid::FLOAT8, "float8", put_f64;
+}
+
+/// Sent as `bool` in binary (one byte, 0 or 1).
+impl Dumper for bool {
+    fn type_oid(&self) -> Oid {
+        oid::BOOL
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        buf.put_u8(u8::from(*self));
+        Ok(IsNull::No)
+    }
+}
+
+/// Sent as text with an unspecified type, for the server to infer. A NUL character is refused
+/// by the server (SQLSTATE 22021), not here.
+impl Dumper for str {
+    fn type_oid(&self) -> Oid {
+        0
+    }
+    fn format(&self) -> Format {
+        Format::Text
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        buf.put_slice(self.as_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+/// Implements `Dumper` by delegating to the borrowed form of an owning type.
+macro_rules! delegate_dumper {
+    ($($ty:ty => $target:ty;)*) => {$(
+        #[doc = concat!("Sent as `", stringify!($target), "` is sent.")]
+        impl Dumper for $ty {
+            fn type_oid(&self) -> Oid {
+                <$target as Dumper>::type_oid(self)
+            }
+            fn format(&self) -> Format {
+                <$target as Dumper>::format(self)
+            }
+            fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                <$target as Dumper>::dump(self, buf)
+            }
+        }
+    )*};
+}
+
+delegate_dumper! {
+    String => str;
+    Cow<'_, str> => str;
+    Vec<u8> => [u8];
+    Cow<'_, [u8]> => [u8];
+}
+
+/// Sent as `bytea` in binary (the bytes themselves).
+impl Dumper for [u8] {
+    fn type_oid(&self) -> Oid {
+        oid::BYTEA
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        buf.put_slice(self);
+        Ok(IsNull::No)
+    }
+}
+
+/// Sent as `bytea` in binary.
+impl<const N: usize> Dumper for [u8; N] {
+    fn type_oid(&self) -> Oid {
+        oid::BYTEA
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.as_slice().dump(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dumped(d: &dyn Dumper) -> (Oid, Format, Option<Vec<u8>>) {
+        let mut buf = BytesMut::new();
+        let value = match d.dump(&mut buf).unwrap() {
+            IsNull::No => Some(buf.to_vec()),
+            IsNull::Yes => {
+                assert!(buf.is_empty(), "NULL writes nothing");
+                None
+            }
+        };
+        (d.type_oid(), d.format(), value)
+    }
+
+    #[test]
+    fn scalar_bytes() {
+        use Format::{Binary, Text};
+        let b = |v: &[u8]| Some(v.to_vec());
+        assert_eq!(dumped(&true), (oid::BOOL, Binary, b(&[1])));
+        assert_eq!(dumped(&false), (oid::BOOL, Binary, b(&[0])));
+        assert_eq!(dumped(&-2_i16), (oid::INT2, Binary, b(&[0xff, 0xfe])));
+        assert_eq!(dumped(&258_i32), (oid::INT4, Binary, b(&[0, 0, 1, 2])));
+        assert_eq!(dumped(&1_i64), (oid::INT8, Binary, b(&[0, 0, 0, 0, 0, 0, 0, 1])));
+        assert_eq!(dumped(&7_u32), (oid::OID, Binary, b(&[0, 0, 0, 7])));
+        assert_eq!(dumped(&1.5_f32), (oid::FLOAT4, Binary, b(&[0x3f, 0xc0, 0, 0])));
+        assert_eq!(dumped(&-2.0_f64), (oid::FLOAT8, Binary, b(&[0xc0, 0, 0, 0, 0, 0, 0, 0])));
+        assert_eq!(dumped(&"hé"), (0, Text, b("hé".as_bytes())));
+        assert_eq!(dumped(&String::from("x")), (0, Text, b(b"x")));
+        assert_eq!(dumped(&Cow::Borrowed("x")), (0, Text, b(b"x")));
+        assert_eq!(dumped(&Box::<str>::from("x")), (0, Text, b(b"x")));
+        assert_eq!(dumped(&&b"\0\xff"[..]), (oid::BYTEA, Binary, b(b"\0\xff")));
+        assert_eq!(dumped(&vec![1_u8]), (oid::BYTEA, Binary, b(&[1])));
+        assert_eq!(dumped(&[1_u8, 2]), (oid::BYTEA, Binary, b(&[1, 2])));
+        assert_eq!(dumped(&Cow::<[u8]>::Owned(vec![3])), (oid::BYTEA, Binary, b(&[3])));
+    }
+
+    #[test]
+    fn wrappers_and_null() {
+        assert_eq!(dumped(&Some(5_i32)), dumped(&5_i32));
+        assert_eq!(dumped(&Some("s")), dumped(&"s"));
+        assert_eq!(dumped(&None::<i32>), (0, Format::Binary, None));
+        assert_eq!(dumped(&Box::new(5_i64)), dumped(&5_i64));
+        assert_eq!(dumped(&Arc::new(5_i64)), dumped(&5_i64));
+        let boxed: Box<dyn Dumper> = Box::new("t");
+        assert_eq!(dumped(&boxed), dumped(&"t"));
+        assert_eq!(dumped(&&&1_i16), dumped(&1_i16));
+    }
+
+    #[test]
+    fn dyn_dumpers_are_send_and_sync() {
+        fn check<T: Send + Sync + ?Sized>() {}
+        check::<dyn Dumper>();
+        check::<Box<dyn Dumper>>();
+        check::<&dyn Dumper>();
+    }
+}

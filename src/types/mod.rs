@@ -1,0 +1,78 @@
+//! Type adaptation between PostgreSQL values and Rust values: [`Dumper`] for parameters,
+//! [`Loader`] for results, [`Row`] and [`FromRow`] for reading rows, [`Params`] for parameter
+//! lists.
+//!
+//! The names come from psycopg 3's adaptation system; the shapes are Rust's.
+//!
+//! # Sending parameters
+//!
+//! A query's parameters are a tuple (up to 16), a slice, an array or a `Vec` of values that
+//! implement [`Dumper`], or a list of `&dyn Dumper` / `Box<dyn Dumper>` for mixed types (see
+//! [`Params`]). Each value names its PostgreSQL type and writes its bytes straight into the
+//! Bind message:
+//!
+//! - values go in **binary** by default (`i64` as `int8`, `f64` as `float8`, `bool` as `bool`,
+//!   `&[u8]` as `bytea`, ...);
+//! - strings go as **text with an unspecified type** (OID 0), as psycopg sends them: the server
+//!   infers the type from the context, so `"2024-01-31"` fills a `date` column and `"42"` an
+//!   `int4` one;
+//! - `None` is SQL NULL, also with an unspecified type (cast it in SQL where the context does
+//!   not fix the type: `$1::int8`).
+//!
+//! # Reading results
+//!
+//! [`Row::get`] (or [`Row::try_get`]) loads a column, by position or by name, into any
+//! [`Loader`]:
+//!
+//! - results arrive in binary wherever a loader exists, and in text from the simple query
+//!   protocol: every loader reads both;
+//! - integers load into any Rust integer wide enough for the value (`int2` into `i64` always
+//!   works, `int8` into `i16` works when the value fits) and never truncate;
+//! - `&str` and `&[u8]` borrow from the row; `String` and `Vec<u8>` copy;
+//! - SQL NULL loads only into `Option<T>`;
+//! - a column that does not fit the Rust type is an
+//!   [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) error that names the column, its
+//!   PostgreSQL type and the Rust type.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pgtusk::protocol::Format;
+//! use pgtusk::protocol::backend::DataRow;
+//! use pgtusk::types::{oid, Column, Columns, Row};
+//!
+//! let columns: Columns = [
+//!     Column::new("id", oid::INT4, Format::Binary),
+//!     Column::new("name", oid::TEXT, Format::Text),
+//!     Column::new("note", oid::TEXT, Format::Text),
+//! ]
+//! .into_iter()
+//! .collect();
+//! let data = DataRow::new(&[Some(&7_i32.to_be_bytes()), Some(b"ann"), None])?;
+//! let row = Row::new(Arc::new(columns), data)?;
+//!
+//! let id: i64 = row.get("id");
+//! let name: &str = row.get(1);
+//! let note: Option<String> = row.get("note");
+//! assert_eq!((id, name, note), (7, "ann", None));
+//! assert!(row.try_get::<_, String>("note").is_err()); // NULL into a non-Option
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Invariant: this module does no IO, and nothing in it panics on data from the server except
+//! the accessors documented to panic ([`Row::get`], [`Row::raw`], [`Row::get_bytes`]), which do
+//! so exactly where their `try_` forms return an error.
+
+mod dumper;
+mod loader;
+pub mod oid;
+mod params;
+mod row;
+
+#[cfg(test)]
+mod tests;
+
+// One list of everything this module offers.
+pub use dumper::{Dumper, IsNull};
+pub use loader::Loader;
+pub use params::{BindAdapter, Params};
+pub use row::{Column, Columns, FromRow, Row, RowIndex};
