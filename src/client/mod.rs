@@ -1,0 +1,463 @@
+//! The async connection on tokio: a thin IO driver around [`ConnectionCore`].
+//!
+//! Every protocol decision lives in the core; this module only moves bytes between the socket
+//! and the core and hands results to the caller. [`Connection`] does its IO in the caller's task
+//! (no channel, no spawned task).
+//!
+//! # Cancel safety
+//!
+//! Every `async` method may be dropped at any `.await`. The core keeps what was not written yet
+//! and remembers what the server still owes; the next call on the connection first abandons the
+//! unfinished request, whose remaining responses are then consumed silently, so results never
+//! mix. A `BEGIN` whose future was dropped is rolled back, and a dropped [`Transaction`] rolls
+//! back too: the connection is never handed on inside a transaction it did not ask for.
+
+mod connect;
+mod stream;
+mod transaction;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::conn::exec::{self, Collector, Scratch, Step};
+use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
+use crate::driver::{self, CancelToken, NoticeHandler, Notification};
+use crate::error::{Error, ErrorKind};
+use crate::protocol::TransactionStatus;
+use crate::types::{FromRow, Loader, Params, Row};
+
+pub use transaction::{IsolationLevel, Transaction, TransactionBuilder};
+
+use stream::Stream;
+
+/// Writes everything the core has queued.
+async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let mut wrote = false;
+    while let Some(bytes) = core.poll_transmit() {
+        let n = stream.write(bytes).await?;
+        if n == 0 {
+            return Err(Error::new(ErrorKind::Closed, "socket closed while writing"));
+        }
+        core.advance_transmit(n);
+        wrote = true;
+    }
+    if wrote {
+        stream.flush().await?;
+    }
+    Ok(())
+}
+
+/// Reads once from the socket into the core.
+async fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let n = stream.read_buf(core.recv_buf()).await?;
+    if n == 0 {
+        core.handle_eof();
+    } else {
+        core.handle_input(n);
+    }
+    Ok(())
+}
+
+/// An async connection to a PostgreSQL server.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), pgtusk::Error> {
+/// let mut conn = pgtusk::Connection::connect("postgresql://app:secret@localhost/app").await?;
+/// conn.execute("CREATE TEMP TABLE t (a int8, b text)", ()).await?;
+/// conn.execute("INSERT INTO t (a, b) VALUES ($1, $2)", (1_i64, "x")).await?;
+/// let row = conn.query_one("SELECT a, b FROM t WHERE a = $1", (1_i64,)).await?;
+/// let (a, b): (i64, &str) = (row.get(0), row.get("b"));
+/// assert_eq!((a, b), (1, "x"));
+/// # Ok(()) }
+/// ```
+pub struct Connection {
+    core: ConnectionCore,
+    stream: Stream,
+    scratch: Scratch,
+    /// The request a call was waiting for when its future was dropped.
+    in_flight: Option<RequestId>,
+    notice_handler: NoticeHandler,
+    notifications: VecDeque<Notification>,
+    cancel: Option<CancelToken>,
+    query_timeout: Option<Duration>,
+    next_statement: u64,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("core", &self.core).finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub(crate) fn from_parts(core: ConnectionCore, stream: Stream, cancel: Option<CancelToken>) -> Self {
+        Self {
+            core,
+            stream,
+            scratch: Scratch::default(),
+            in_flight: None,
+            notice_handler: driver::default_notice_handler(),
+            notifications: VecDeque::new(),
+            cancel,
+            query_timeout: None,
+            next_statement: 1,
+        }
+    }
+
+    // ----- IO -----------------------------------------------------------------------------
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        flush(&mut self.core, &mut self.stream).await
+    }
+
+    async fn fill(&mut self) -> Result<(), Error> {
+        fill(&mut self.core, &mut self.stream).await
+    }
+
+    /// Handles an event that is not a response to a request.
+    fn session_event(&mut self, ev: Event) {
+        match ev {
+            Event::Notice(n) => driver::deliver_notice(&mut self.notice_handler, &n),
+            Event::Notification(n) => self.notifications.push_back(Notification::from_message(&n)),
+            _ => {}
+        }
+    }
+
+    /// The next response to `req`, writing and reading as needed.
+    async fn next_response(&mut self, req: RequestId) -> Result<Response, Error> {
+        loop {
+            match self.core.poll_event()? {
+                Some(Event::Response(id, r)) if id == req => return Ok(r),
+                Some(Event::Response(..)) => {}
+                Some(ev) => self.session_event(ev),
+                None => {
+                    if self.core.wants_write() {
+                        self.flush().await?;
+                    }
+                    self.fill().await?;
+                }
+            }
+        }
+    }
+
+    /// Gives up on a request whose caller went away (see the module docs on cancel safety).
+    fn abandon_previous(&mut self) {
+        if let Some(prev) = self.in_flight.take() {
+            self.core.abandon(prev);
+        }
+    }
+
+    /// Sends `stmt` and returns its request and collector, marking it in flight.
+    fn start<S, P>(&mut self, stmt: &S, params: &P) -> Result<(RequestId, Collector), Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params + ?Sized,
+    {
+        self.abandon_previous();
+        let (req, collector) =
+            exec::send(&mut self.core, &mut self.scratch, stmt.statement_ref(), params)?;
+        self.in_flight = Some(req);
+        Ok((req, collector))
+    }
+
+    /// Runs a request to its end, handing each row to `on_row`.
+    async fn drive(
+        &mut self,
+        req: RequestId,
+        collector: &mut Collector,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<(), Error> {
+        loop {
+            let r = self.next_response(req).await?;
+            match collector.on_response(r)? {
+                Step::Continue => {}
+                Step::Row(row) => on_row(row),
+                Step::Done => {
+                    self.in_flight = None;
+                    return collector.finish();
+                }
+            }
+        }
+    }
+
+    /// [`drive`](Self::drive) with the per-call timeout applied: when it expires, the statement
+    /// is cancelled on the server, its end is awaited (so the connection stays usable), and a
+    /// [`ErrorKind::Timeout`] error is returned.
+    async fn drive_timed(
+        &mut self,
+        req: RequestId,
+        collector: &mut Collector,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<(), Error> {
+        let Some(limit) = self.query_timeout else {
+            return self.drive(req, collector, on_row).await;
+        };
+        match tokio::time::timeout(limit, self.drive(req, collector, on_row)).await {
+            Ok(result) => result,
+            Err(_elapsed) => {
+                if let Some(token) = self.cancel.clone() {
+                    // Best effort: the statement may have finished meanwhile.
+                    let _ = token.cancel().await;
+                }
+                let _ = self.drive(req, collector, &mut |_| {}).await;
+                Err(Error::new(ErrorKind::Timeout, format!("query timed out after {limit:?}")))
+            }
+        }
+    }
+
+    // ----- queries ------------------------------------------------------------------------
+
+    /// Runs a statement and returns the number of rows it affected (0 for statements that
+    /// report none).
+    pub async fn execute<S, P>(&mut self, statement: &S, params: P) -> Result<u64, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, mut c) = self.start(statement, &params)?;
+        self.drive_timed(req, &mut c, &mut |_| {}).await?;
+        Ok(c.rows_affected())
+    }
+
+    /// Runs a query and returns all its rows.
+    pub async fn query<S, P>(&mut self, statement: &S, params: P) -> Result<Vec<Row>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, mut c) = self.start(statement, &params)?;
+        let mut rows = Vec::new();
+        self.drive_timed(req, &mut c, &mut |r| rows.push(r)).await?;
+        Ok(rows)
+    }
+
+    /// Runs a query that must return exactly one row.
+    pub async fn query_one<S, P>(&mut self, statement: &S, params: P) -> Result<Row, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        exec::exactly_one(self.query(statement, params).await?)
+    }
+
+    /// Runs a query that returns zero or one row.
+    pub async fn query_opt<S, P>(&mut self, statement: &S, params: P) -> Result<Option<Row>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        exec::at_most_one(self.query(statement, params).await?)
+    }
+
+    /// Runs a query that returns one row of one column and loads that value.
+    pub async fn query_scalar<T, S, P>(&mut self, statement: &S, params: P) -> Result<T, Error>
+    where
+        T: for<'a> Loader<'a>,
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let row = self.query_one(statement, params).await?;
+        if row.len() != 1 {
+            return Err(Error::new(
+                ErrorKind::RowCount,
+                format!("query_scalar needs one column, the query returned {}", row.len()),
+            ));
+        }
+        row.try_get(0)
+    }
+
+    /// Runs a query and maps every row with [`FromRow`].
+    pub async fn query_as<T, S, P>(&mut self, statement: &S, params: P) -> Result<Vec<T>, Error>
+    where
+        T: FromRow,
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        self.query(statement, params).await?.iter().map(T::from_row).collect()
+    }
+
+    /// Runs a query and streams its rows: memory stays bounded whatever the result size,
+    /// because the socket is read only as rows are asked for.
+    pub async fn query_stream<S, P>(&mut self, statement: &S, params: P) -> Result<RowStream<'_>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, collector) = self.start(statement, &params)?;
+        self.flush().await?;
+        Ok(RowStream { conn: self, req, collector, done: false })
+    }
+
+    /// Runs one or more statements separated by semicolons with the simple query protocol
+    /// (no parameters; results are discarded).
+    pub async fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.abandon_previous();
+        let req = self.core.send_query(sql)?;
+        self.in_flight = Some(req);
+        let mut c = Collector::default();
+        self.drive_timed(req, &mut c, &mut |_| {}).await
+    }
+
+    /// Prepares a named statement on the server. The automatic statement cache covers repeated
+    /// SQL already; this is for explicit control.
+    pub async fn prepare(&mut self, sql: &str) -> Result<Statement, Error> {
+        self.prepare_typed(sql, &[]).await
+    }
+
+    /// Prepares a statement with some parameter types given (0 = let the server infer).
+    pub async fn prepare_typed(&mut self, sql: &str, types: &[crate::protocol::Oid]) -> Result<Statement, Error> {
+        self.abandon_previous();
+        let name = format!("pgtusk_s{}", self.next_statement);
+        self.next_statement += 1;
+        let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
+        self.in_flight = Some(req);
+        let mut c = Collector::default();
+        self.drive(req, &mut c, &mut |_| {}).await?;
+        Ok(exec::statement_from(name, &c))
+    }
+
+    // ----- session ------------------------------------------------------------------------
+
+    /// A server parameter (`server_version`, `TimeZone`, `DateStyle`...), as last reported.
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.core.parameter(name)
+    }
+
+    /// The server's version number, e.g. 180001 for 18.1 (from `server_version`).
+    pub fn server_version_num(&self) -> Option<u32> {
+        let v = self.parameter("server_version")?;
+        let mut parts = v.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+        Some(major * 10_000 + minor)
+    }
+
+    /// The transaction status from the server's last ReadyForQuery.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        self.core.transaction_status()
+    }
+
+    /// The negotiated protocol version (3.2 with PostgreSQL 18, 3.0 before).
+    pub fn protocol_version(&self) -> crate::protocol::ProtocolVersion {
+        self.core.protocol_version()
+    }
+
+    /// True when the session runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.core.is_tls()
+    }
+
+    /// True once the connection is closed (it cannot be used again).
+    pub fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
+
+    /// Replaces the notice handler (by default notices are logged through the `log` crate).
+    pub fn set_notice_handler(&mut self, handler: impl FnMut(&crate::DbError) + Send + 'static) {
+        self.notice_handler = Box::new(handler);
+    }
+
+    /// Sets a timeout for every later call: when it expires, the running statement is
+    /// cancelled on the server, the call returns an [`ErrorKind::Timeout`] error, and the
+    /// connection stays usable. `None` (the default) waits for ever.
+    pub fn set_query_timeout(&mut self, timeout: Option<Duration>) {
+        self.query_timeout = timeout;
+    }
+
+    /// A token that cancels the statement running on this connection, from any task or
+    /// thread.
+    pub fn cancel_token(&self) -> Option<CancelToken> {
+        self.cancel.clone()
+    }
+
+    /// The next notification (`LISTEN`/`NOTIFY`), waiting for one if none was received yet.
+    /// Notifications that arrive during other calls are queued and handed out first.
+    pub async fn next_notification(&mut self) -> Result<Notification, Error> {
+        self.abandon_previous();
+        loop {
+            if let Some(n) = self.notifications.pop_front() {
+                return Ok(n);
+            }
+            match self.core.poll_event()? {
+                Some(ev) => self.session_event(ev),
+                None => {
+                    self.flush().await?;
+                    self.fill().await?;
+                }
+            }
+        }
+    }
+
+    /// Notifications received so far, without waiting.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.notifications.drain(..).collect()
+    }
+
+    /// Closes the connection politely (Terminate), waiting until it was sent.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.abandon_previous();
+        self.core.send_terminate()?;
+        self.flush().await?;
+        let _ = self.stream.shutdown().await;
+        Ok(())
+    }
+}
+
+/// Rows of a query, read from the socket as they are asked for. Dropping the stream before
+/// its end is fine: the next call on the connection skips the rest.
+pub struct RowStream<'c> {
+    conn: &'c mut Connection,
+    req: RequestId,
+    collector: Collector,
+    done: bool,
+}
+
+impl RowStream<'_> {
+    /// The next row, `None` at the end, or the query's error.
+    pub async fn next(&mut self) -> Option<Result<Row, Error>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let r = match self.conn.next_response(self.req).await {
+                Ok(r) => r,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            match self.collector.on_response(r) {
+                Ok(Step::Continue) => {}
+                Ok(Step::Row(row)) => return Some(Ok(row)),
+                Ok(Step::Done) => {
+                    self.done = true;
+                    self.conn.in_flight = None;
+                    return self.collector.finish().err().map(Err);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Up to `n` more rows (fewer only at the end).
+    pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::with_capacity(n.min(4096));
+        while out.len() < n {
+            match self.next().await {
+                Some(row) => out.push(row?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rows affected, as reported by the command tag (available at the end).
+    pub fn rows_affected(&self) -> u64 {
+        self.collector.rows_affected()
+    }
+}

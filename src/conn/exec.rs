@@ -1,0 +1,294 @@
+//! How statements travel and how their responses become results: shared by the async and the
+//! blocking connection so both behave identically.
+//!
+//! A statement with parameters goes as Parse (unnamed) + Bind + Describe (portal) + Execute +
+//! Sync in one write: its first execution costs one round trip, never a separate prepare trip.
+//! Results are requested in binary (one format code for all columns), the format every loader
+//! reads. `batch_execute` uses the simple protocol, which allows several statements.
+
+use std::sync::Arc;
+
+use crate::error::{DbError, Error, ErrorKind};
+use crate::protocol::backend::{CommandComplete, RowDescription};
+use crate::protocol::{Format, Oid};
+use crate::types::{BindAdapter, Columns, Params, Row};
+
+use super::core::ConnectionCore;
+use super::event::{RequestId, Response};
+
+/// Buffers reused from one statement to the next, so a statement allocates nothing for its
+/// parameter types and formats.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    types: Vec<Oid>,
+    formats: Vec<Format>,
+}
+
+/// The result formats asked for: binary for every column.
+const RESULT_FORMATS: &[Format] = &[Format::Binary];
+
+/// Queues `sql` with `params` as one extended-protocol request.
+pub(crate) fn send_statement<P: Params + ?Sized>(
+    core: &mut ConnectionCore,
+    scratch: &mut Scratch,
+    sql: &str,
+    params: &P,
+) -> Result<RequestId, Error> {
+    scratch.types.clear();
+    scratch.formats.clear();
+    params.param_types(&mut scratch.types);
+    params.param_formats(&mut scratch.formats);
+    let (types, formats) = (&scratch.types, &scratch.formats);
+    core.send_request(|r| {
+        r.parse("", sql, types)?;
+        r.bind("", "", formats, &BindAdapter(params), RESULT_FORMATS)?;
+        r.describe_portal("")?;
+        r.execute("", 0)?;
+        r.sync()
+    })
+}
+
+/// Queues a Parse + Describe of `sql` as statement `name` (explicit `prepare`).
+pub(crate) fn send_prepare(
+    core: &mut ConnectionCore,
+    name: &str,
+    sql: &str,
+    types: &[Oid],
+) -> Result<RequestId, Error> {
+    core.send_request(|r| {
+        r.parse(name, sql, types)?;
+        r.describe_statement(name)?;
+        r.sync()
+    })
+}
+
+/// Queues Bind + Execute + Sync of the prepared statement `name`.
+pub(crate) fn send_prepared<P: Params + ?Sized>(
+    core: &mut ConnectionCore,
+    scratch: &mut Scratch,
+    name: &str,
+    params: &P,
+) -> Result<RequestId, Error> {
+    scratch.formats.clear();
+    params.param_formats(&mut scratch.formats);
+    let formats = &scratch.formats;
+    core.send_request(|r| {
+        r.bind("", name, formats, &BindAdapter(params), RESULT_FORMATS)?;
+        r.execute("", 0)?;
+        r.sync()
+    })
+}
+
+/// What one response meant for the caller.
+pub(crate) enum Step {
+    /// Nothing to hand out yet.
+    Continue,
+    /// A result row.
+    Row(Row),
+    /// The request is complete (its ReadyForQuery arrived).
+    Done,
+}
+
+/// Turns the responses of one request into rows, a row count and the first error.
+#[derive(Default)]
+pub(crate) struct Collector {
+    columns: Option<Arc<Columns>>,
+    /// Column descriptions given up front (a prepared statement's Bind has no Describe).
+    preset: Option<Arc<Columns>>,
+    rows_affected: Option<u64>,
+    error: Option<Error>,
+    /// Parameter types of a Describe statement.
+    pub(crate) param_types: Vec<Oid>,
+    /// The last RowDescription (a Describe statement's reports text formats).
+    description: Option<RowDescription>,
+}
+
+impl Collector {
+    /// A collector for a prepared statement whose result columns are already known.
+    pub(crate) fn with_columns(columns: Arc<Columns>) -> Self {
+        Self { preset: Some(columns.clone()), columns: Some(columns), ..Self::default() }
+    }
+
+    /// Handles one response of the request.
+    pub(crate) fn on_response(&mut self, r: Response) -> Result<Step, Error> {
+        match r {
+            Response::RowDescription(d) => {
+                self.columns = Some(Columns::from_description(&d));
+                self.description = Some(d);
+            }
+            Response::NoData => self.columns = None,
+            Response::ParameterDescription(d) => self.param_types = d.types().collect(),
+            Response::DataRow(data) => {
+                let columns = self.columns.clone().or_else(|| self.preset.clone()).ok_or_else(
+                    || Error::protocol("DataRow without a row description"),
+                )?;
+                return Ok(Step::Row(Row::new(columns, data)?));
+            }
+            Response::CommandComplete(c) => self.complete(&c),
+            Response::Error(fields) => {
+                if self.error.is_none() {
+                    self.error = Some(Error::db(DbError::from_fields(&fields)));
+                }
+            }
+            Response::Aborted => {
+                if self.error.is_none() {
+                    self.error = Some(Error::new(ErrorKind::Aborted, "statement was not executed"));
+                }
+            }
+            Response::CopyIn(_) | Response::CopyOut(_) => {
+                if self.error.is_none() {
+                    self.error = Some(Error::misuse(
+                        "COPY is not supported by this method; use copy_in or copy_out",
+                    ));
+                }
+            }
+            Response::ReadyForQuery(_) => return Ok(Step::Done),
+            _ => {}
+        }
+        Ok(Step::Continue)
+    }
+
+    fn complete(&mut self, c: &CommandComplete) {
+        if let Some(n) = c.rows() {
+            self.rows_affected = Some(self.rows_affected.unwrap_or(0) + n);
+        }
+    }
+
+    /// Rows reported by the command tags (INSERT/UPDATE/DELETE/SELECT/...).
+    pub(crate) fn rows_affected(&self) -> u64 {
+        self.rows_affected.unwrap_or(0)
+    }
+
+    /// Ends the request: its error, or Ok.
+    pub(crate) fn finish(&mut self) -> Result<(), Error> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks the number of rows of `query_one` (exactly one).
+pub(crate) fn exactly_one(mut rows: Vec<Row>) -> Result<Row, Error> {
+    if rows.len() != 1 {
+        return Err(Error::new(
+            ErrorKind::RowCount,
+            format!("query returned {} rows, expected exactly one", rows.len()),
+        ));
+    }
+    rows.pop().ok_or_else(|| Error::new(ErrorKind::RowCount, "query returned no rows"))
+}
+
+/// Checks the number of rows of `query_opt` (zero or one).
+pub(crate) fn at_most_one(mut rows: Vec<Row>) -> Result<Option<Row>, Error> {
+    if rows.len() > 1 {
+        return Err(Error::new(
+            ErrorKind::RowCount,
+            format!("query returned {} rows, expected at most one", rows.len()),
+        ));
+    }
+    Ok(rows.pop())
+}
+
+/// A prepared statement: its name on the server, its parameter types and result columns.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub(crate) name: Arc<str>,
+    pub(crate) param_types: Arc<[Oid]>,
+    pub(crate) columns: Option<Arc<Columns>>,
+}
+
+impl Statement {
+    /// The statement's name on the server.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The parameter types the server inferred or was given.
+    pub fn param_types(&self) -> &[Oid] {
+        &self.param_types
+    }
+
+    /// The result columns (empty for a statement that returns no rows).
+    pub fn columns(&self) -> &[crate::types::Column] {
+        self.columns.as_deref().map_or(&[], |c| c.as_slice())
+    }
+}
+
+/// Builds the `Statement` after its Parse + Describe completed. Result columns are marked
+/// binary, the format Bind asks for.
+pub(crate) fn statement_from(name: String, collector: &Collector) -> Statement {
+    let columns = collector
+        .description
+        .as_ref()
+        .map(|d| Columns::from_description_with_formats(d, RESULT_FORMATS));
+    Statement { name: name.into(), param_types: collector.param_types.clone().into(), columns }
+}
+
+/// Anything that names a statement to run: SQL text, or a [`Statement`] from `prepare`.
+pub trait ToStatement: sealed::Sealed {
+    #[doc(hidden)]
+    fn statement_ref(&self) -> StatementRef<'_>;
+}
+
+/// What a [`ToStatement`] names (an implementation detail of the trait).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum StatementRef<'a> {
+    /// SQL text, sent with Parse each time (or through the statement cache).
+    Sql(&'a str),
+    /// A statement prepared by `prepare`.
+    Prepared(&'a Statement),
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for str {}
+    impl Sealed for String {}
+    impl Sealed for super::Statement {}
+    impl<T: Sealed + ?Sized> Sealed for &T {}
+}
+
+impl ToStatement for str {
+    fn statement_ref(&self) -> StatementRef<'_> {
+        StatementRef::Sql(self)
+    }
+}
+
+impl ToStatement for String {
+    fn statement_ref(&self) -> StatementRef<'_> {
+        StatementRef::Sql(self)
+    }
+}
+
+impl ToStatement for Statement {
+    fn statement_ref(&self) -> StatementRef<'_> {
+        StatementRef::Prepared(self)
+    }
+}
+
+impl<T: ToStatement + ?Sized> ToStatement for &T {
+    fn statement_ref(&self) -> StatementRef<'_> {
+        (**self).statement_ref()
+    }
+}
+
+/// Queues a statement and returns its request with the collector for its responses.
+pub(crate) fn send<P: Params + ?Sized>(
+    core: &mut ConnectionCore,
+    scratch: &mut Scratch,
+    statement: StatementRef<'_>,
+    params: &P,
+) -> Result<(RequestId, Collector), Error> {
+    match statement {
+        StatementRef::Sql(sql) => Ok((send_statement(core, scratch, sql, params)?, Collector::default())),
+        StatementRef::Prepared(stmt) => {
+            let req = send_prepared(core, scratch, &stmt.name, params)?;
+            let collector = match &stmt.columns {
+                Some(c) => Collector::with_columns(c.clone()),
+                None => Collector::default(),
+            };
+            Ok((req, collector))
+        }
+    }
+}

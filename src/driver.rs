@@ -1,0 +1,152 @@
+//! Pieces both IO drivers (async and blocking) share that are not protocol decisions: OS
+//! facts (the user name, randomness), the default notice handler, and the session handles
+//! (notifications, cancel tokens) they hand out.
+
+use std::fmt;
+
+use crate::conn::config::{Config, Target};
+use crate::error::{DbError, Error, ErrorKind};
+use crate::protocol::backend::{ErrorFields, NotificationResponse};
+
+/// A notice handler: called with every NoticeResponse (warnings, `RAISE NOTICE`...).
+pub type NoticeHandler = Box<dyn FnMut(&DbError) + Send>;
+
+/// The default notice handler: logs through the `log` crate (target `pgtusk::notice`), at
+/// `warn` for WARNING and `info` for the rest, as psycopg logs them.
+pub(crate) fn default_notice_handler() -> NoticeHandler {
+    Box::new(|n: &DbError| {
+        let level = if n.severity() == "WARNING" { log::Level::Warn } else { log::Level::Info };
+        log::log!(target: "pgtusk::notice", level, "{}: {}", n.severity(), n.message());
+    })
+}
+
+/// Hands a notice to the handler.
+pub(crate) fn deliver_notice(handler: &mut NoticeHandler, fields: &ErrorFields) {
+    handler(&DbError::from_fields(fields));
+}
+
+/// A `NOTIFY` received on a channel the session listens to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Notification {
+    process_id: i32,
+    channel: String,
+    payload: String,
+}
+
+impl Notification {
+    pub(crate) fn from_message(n: &NotificationResponse) -> Self {
+        Self {
+            process_id: n.process_id(),
+            channel: n.channel().to_owned(),
+            payload: n.payload().to_owned(),
+        }
+    }
+
+    /// The process id of the notifying session.
+    pub fn process_id(&self) -> i32 {
+        self.process_id
+    }
+
+    /// The channel name.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The payload (empty when none was given).
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+}
+
+impl fmt::Debug for Notification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notification")
+            .field("process_id", &self.process_id)
+            .field("channel", &self.channel)
+            .field("payload", &self.payload)
+            .finish()
+    }
+}
+
+/// The operating-system user name, libpq's default user: `$USER`, then `$LOGNAME`, then
+/// `$USERNAME` (Windows).
+pub(crate) fn os_user() -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+/// Random bytes from the operating system.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| {
+        Error::new(ErrorKind::Io, format!("the operating system gave no random bytes: {e}"))
+    })?;
+    Ok(out)
+}
+
+/// A random seed for host shuffling.
+pub(crate) fn random_seed() -> u64 {
+    random_bytes::<8>().map_or(0x9e37_79b9_7f4a_7c15, u64::from_ne_bytes)
+}
+
+/// Everything needed to cancel the running statement of a session from elsewhere: where the
+/// server is, whether the session used TLS, and the session's cancel key (of any length: 4
+/// bytes under protocol 3.0, up to 256 under 3.2).
+///
+/// Cancelling is best effort, as in PostgreSQL: the server may have finished the statement
+/// already, and the answer to the cancel request says nothing either way.
+#[derive(Clone)]
+pub struct CancelToken {
+    pub(crate) config: Config,
+    pub(crate) target: Target,
+    pub(crate) tls: bool,
+    pub(crate) process_id: i32,
+    pub(crate) secret_key: Vec<u8>,
+}
+
+impl fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("target", &self.target)
+            .field("tls", &self.tls)
+            .field("process_id", &self.process_id)
+            .field("secret_key_len", &self.secret_key.len())
+            .finish()
+    }
+}
+
+impl CancelToken {
+    /// The CancelRequest packet.
+    pub(crate) fn request_bytes(&self) -> Result<bytes::BytesMut, Error> {
+        let mut buf = bytes::BytesMut::new();
+        crate::protocol::frontend::CancelRequest {
+            process_id: self.process_id,
+            secret_key: &self.secret_key,
+        }
+        .encode(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+/// Applies TCP_NODELAY and the keepalive settings to a connected socket.
+pub(crate) fn configure_tcp(sock: &socket2::SockRef<'_>, config: &Config) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::with_source(ErrorKind::Io, "cannot configure the socket", e);
+    sock.set_tcp_nodelay(true).map_err(io)?;
+    if config.get_keepalives() {
+        let mut ka = socket2::TcpKeepalive::new();
+        if let Some(idle) = config.get_keepalives_idle() {
+            ka = ka.with_time(idle);
+        }
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd", windows))]
+        if let Some(interval) = config.get_keepalives_interval() {
+            ka = ka.with_interval(interval);
+        }
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+        if let Some(count) = config.get_keepalives_count() {
+            ka = ka.with_retries(count);
+        }
+        sock.set_tcp_keepalive(&ka).map_err(io)?;
+    }
+    Ok(())
+}

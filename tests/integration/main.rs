@@ -1,0 +1,4 @@
+//! Conformance tests against real PostgreSQL servers started by `pgtusk-testkit`.
+
+mod common;
+mod query_async;
