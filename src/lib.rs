@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod conn;
+pub mod blocking;
 mod driver;
 mod error;
 pub mod protocol;
@@ -12,10 +13,10 @@ pub mod types;
 #[cfg(feature = "tokio")]
 mod client;
 
-pub use conn::{Config, Statement, ToStatement};
+pub use conn::{Config, IsolationLevel, Statement, ToStatement};
 pub use driver::{CancelToken, Notification};
 pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 pub use types::{Dumper, FromRow, Loader, Params, Row};
 
 #[cfg(feature = "tokio")]
-pub use client::{Connection, IsolationLevel, RowStream, Transaction, TransactionBuilder};
+pub use client::{Connection, RowStream, Transaction, TransactionBuilder};

@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
-pub use transaction::{IsolationLevel, Transaction, TransactionBuilder};
+pub use transaction::{Transaction, TransactionBuilder};
 
 use stream::Stream;
 
@@ -258,14 +258,7 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let row = self.query_one(statement, params).await?;
-        if row.len() != 1 {
-            return Err(Error::new(
-                ErrorKind::RowCount,
-                format!("query_scalar needs one column, the query returned {}", row.len()),
-            ));
-        }
-        row.try_get(0)
+        exec::scalar(self.query_one(statement, params).await?)
     }
 
     /// Runs a query and maps every row with [`FromRow`].

@@ -190,6 +190,17 @@ pub(crate) fn at_most_one(mut rows: Vec<Row>) -> Result<Option<Row>, Error> {
     Ok(rows.pop())
 }
 
+/// Loads the single value of `query_scalar`'s row.
+pub(crate) fn scalar<T: for<'a> crate::types::Loader<'a>>(row: Row) -> Result<T, Error> {
+    if row.len() != 1 {
+        return Err(Error::new(
+            ErrorKind::RowCount,
+            format!("query_scalar needs one column, the query returned {}", row.len()),
+        ));
+    }
+    row.try_get(0)
+}
+
 /// A prepared statement: its name on the server, its parameter types and result columns.
 #[derive(Clone, Debug)]
 pub struct Statement {

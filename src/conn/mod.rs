@@ -15,6 +15,7 @@ pub(crate) mod exec;
 mod queue;
 mod request;
 mod startup;
+pub(crate) mod txn;
 
 pub use self::core::ConnectionCore;
 pub use config::{Config, ConfigError};
@@ -24,3 +25,4 @@ pub use event::{Event, RequestId, Response};
 pub use request::RequestBuilder;
 pub use startup::{Retry, StartupConfig, TlsStart};
 pub use exec::{Statement, StatementRef, ToStatement};
+pub use txn::IsolationLevel;

@@ -2,3 +2,4 @@
 
 mod common;
 mod query_async;
+mod query_blocking;

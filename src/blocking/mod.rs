@@ -1,0 +1,425 @@
+//! The blocking connection: the same API as the async [`Connection`](crate::Connection)
+//! without `.await`, on `std::net` sockets and plain system calls (no runtime inside).
+//!
+//! Like the async driver it is a thin loop around [`ConnectionCore`]: a round trip whose answer
+//! fits the read buffer costs one `write` and one `read` system call.
+//!
+//! ```no_run
+//! let mut conn = pgtusk::blocking::Connection::connect("postgresql://app:secret@localhost/app")?;
+//! let n: i64 = conn.query_scalar("SELECT $1::int8 * 2", (21_i64,))?;
+//! assert_eq!(n, 42);
+//! # Ok::<(), pgtusk::Error>(())
+//! ```
+
+mod connect;
+mod stream;
+mod transaction;
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::conn::exec::{self, Collector, Scratch, Step};
+use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
+use crate::driver::{self, CancelToken, NoticeHandler, Notification};
+use crate::error::{Error, ErrorKind};
+use crate::protocol::TransactionStatus;
+use crate::types::{FromRow, Loader, Params, Row};
+
+pub use transaction::{Transaction, TransactionBuilder};
+
+use stream::Stream;
+
+/// Writes everything the core has queued.
+fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let mut wrote = false;
+    while let Some(bytes) = core.poll_transmit() {
+        let n = stream.write(bytes)?;
+        if n == 0 {
+            return Err(Error::new(ErrorKind::Closed, "socket closed while writing"));
+        }
+        core.advance_transmit(n);
+        wrote = true;
+    }
+    if wrote {
+        stream.flush()?;
+    }
+    Ok(())
+}
+
+/// Reads once from the socket into the core.
+fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let n = loop {
+        match stream.read(core.recv_slice()) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                core.handle_input(0);
+                return Err(e.into());
+            }
+        }
+    };
+    core.handle_input(n);
+    if n == 0 {
+        core.handle_eof();
+    }
+    Ok(())
+}
+
+/// A blocking connection to a PostgreSQL server.
+pub struct Connection {
+    core: ConnectionCore,
+    stream: Stream,
+    scratch: Scratch,
+    /// The request a call was waiting for when it was interrupted (an error or a panic in
+    /// a row callback); abandoned by the next call.
+    in_flight: Option<RequestId>,
+    notice_handler: NoticeHandler,
+    notifications: VecDeque<Notification>,
+    cancel: Option<CancelToken>,
+    next_statement: u64,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("core", &self.core).finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub(crate) fn from_parts(core: ConnectionCore, stream: Stream, cancel: Option<CancelToken>) -> Self {
+        Self {
+            core,
+            stream,
+            scratch: Scratch::default(),
+            in_flight: None,
+            notice_handler: driver::default_notice_handler(),
+            notifications: VecDeque::new(),
+            cancel,
+            next_statement: 1,
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        flush(&mut self.core, &mut self.stream)
+    }
+
+    fn fill(&mut self) -> Result<(), Error> {
+        fill(&mut self.core, &mut self.stream)
+    }
+
+    fn session_event(&mut self, ev: Event) {
+        match ev {
+            Event::Notice(n) => driver::deliver_notice(&mut self.notice_handler, &n),
+            Event::Notification(n) => self.notifications.push_back(Notification::from_message(&n)),
+            _ => {}
+        }
+    }
+
+    fn next_response(&mut self, req: RequestId) -> Result<Response, Error> {
+        loop {
+            match self.core.poll_event()? {
+                Some(Event::Response(id, r)) if id == req => return Ok(r),
+                Some(Event::Response(..)) => {}
+                Some(ev) => self.session_event(ev),
+                None => {
+                    if self.core.wants_write() {
+                        self.flush()?;
+                    }
+                    self.fill()?;
+                }
+            }
+        }
+    }
+
+    fn abandon_previous(&mut self) {
+        if let Some(prev) = self.in_flight.take() {
+            self.core.abandon(prev);
+        }
+    }
+
+    fn start<S, P>(&mut self, stmt: &S, params: &P) -> Result<(RequestId, Collector), Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params + ?Sized,
+    {
+        self.abandon_previous();
+        let (req, collector) =
+            exec::send(&mut self.core, &mut self.scratch, stmt.statement_ref(), params)?;
+        self.in_flight = Some(req);
+        Ok((req, collector))
+    }
+
+    fn drive(
+        &mut self,
+        req: RequestId,
+        collector: &mut Collector,
+        on_row: &mut dyn FnMut(Row),
+    ) -> Result<(), Error> {
+        loop {
+            let r = self.next_response(req)?;
+            match collector.on_response(r)? {
+                Step::Continue => {}
+                Step::Row(row) => on_row(row),
+                Step::Done => {
+                    self.in_flight = None;
+                    return collector.finish();
+                }
+            }
+        }
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    pub fn execute<S, P>(&mut self, statement: &S, params: P) -> Result<u64, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, mut c) = self.start(statement, &params)?;
+        self.drive(req, &mut c, &mut |_| {})?;
+        Ok(c.rows_affected())
+    }
+
+    /// Runs a query and returns all its rows.
+    pub fn query<S, P>(&mut self, statement: &S, params: P) -> Result<Vec<Row>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, mut c) = self.start(statement, &params)?;
+        let mut rows = Vec::new();
+        self.drive(req, &mut c, &mut |r| rows.push(r))?;
+        Ok(rows)
+    }
+
+    /// Runs a query that must return exactly one row.
+    pub fn query_one<S, P>(&mut self, statement: &S, params: P) -> Result<Row, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        exec::exactly_one(self.query(statement, params)?)
+    }
+
+    /// Runs a query that returns zero or one row.
+    pub fn query_opt<S, P>(&mut self, statement: &S, params: P) -> Result<Option<Row>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        exec::at_most_one(self.query(statement, params)?)
+    }
+
+    /// Runs a query that returns one row of one column and loads that value.
+    pub fn query_scalar<T, S, P>(&mut self, statement: &S, params: P) -> Result<T, Error>
+    where
+        T: for<'a> Loader<'a>,
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        exec::scalar(self.query_one(statement, params)?)
+    }
+
+    /// Runs a query and maps every row with [`FromRow`].
+    pub fn query_as<T, S, P>(&mut self, statement: &S, params: P) -> Result<Vec<T>, Error>
+    where
+        T: FromRow,
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        self.query(statement, params)?.iter().map(T::from_row).collect()
+    }
+
+    /// Runs a query and iterates over its rows, reading the socket only as rows are asked
+    /// for (bounded memory).
+    pub fn query_stream<S, P>(&mut self, statement: &S, params: P) -> Result<RowIter<'_>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let (req, collector) = self.start(statement, &params)?;
+        self.flush()?;
+        Ok(RowIter { conn: self, req, collector, done: false })
+    }
+
+    /// Runs one or more statements with the simple query protocol (no parameters).
+    pub fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.abandon_previous();
+        let req = self.core.send_query(sql)?;
+        self.in_flight = Some(req);
+        self.drive(req, &mut Collector::default(), &mut |_| {})
+    }
+
+    /// Prepares a named statement on the server.
+    pub fn prepare(&mut self, sql: &str) -> Result<Statement, Error> {
+        self.prepare_typed(sql, &[])
+    }
+
+    /// Prepares a statement with some parameter types given (0 = let the server infer).
+    pub fn prepare_typed(&mut self, sql: &str, types: &[crate::protocol::Oid]) -> Result<Statement, Error> {
+        self.abandon_previous();
+        let name = format!("pgtusk_s{}", self.next_statement);
+        self.next_statement += 1;
+        let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
+        self.in_flight = Some(req);
+        let mut c = Collector::default();
+        self.drive(req, &mut c, &mut |_| {})?;
+        Ok(exec::statement_from(name, &c))
+    }
+
+    /// A server parameter (`server_version`, `TimeZone`...), as last reported.
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.core.parameter(name)
+    }
+
+    /// The transaction status from the server's last ReadyForQuery.
+    pub fn transaction_status(&self) -> TransactionStatus {
+        self.core.transaction_status()
+    }
+
+    /// The negotiated protocol version.
+    pub fn protocol_version(&self) -> crate::protocol::ProtocolVersion {
+        self.core.protocol_version()
+    }
+
+    /// True when the session runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.core.is_tls()
+    }
+
+    /// True once the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
+
+    /// Replaces the notice handler (by default notices are logged through the `log` crate).
+    pub fn set_notice_handler(&mut self, handler: impl FnMut(&crate::DbError) + Send + 'static) {
+        self.notice_handler = Box::new(handler);
+    }
+
+    /// A token that cancels the statement running on this connection, from another thread.
+    pub fn cancel_token(&self) -> Option<CancelToken> {
+        self.cancel.clone()
+    }
+
+    /// Waits up to `timeout` for the next notification (`LISTEN`/`NOTIFY`); `Ok(None)` when
+    /// none came in time.
+    pub fn next_notification(&mut self, timeout: Duration) -> Result<Option<Notification>, Error> {
+        self.abandon_previous();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(n) = self.notifications.pop_front() {
+                return Ok(Some(n));
+            }
+            match self.core.poll_event()? {
+                Some(ev) => self.session_event(ev),
+                None => {
+                    self.flush()?;
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(None);
+                    }
+                    self.stream.set_read_timeout(Some(left))?;
+                    let r = self.fill();
+                    self.stream.set_read_timeout(None)?;
+                    match r {
+                        Err(e) if e.kind() == ErrorKind::Timeout || is_would_block(&e) => {
+                            return Ok(self.notifications.pop_front());
+                        }
+                        other => other?,
+                    }
+                }
+            }
+        }
+    }
+
+    /// An iterator over notifications that waits up to `timeout` for each one and ends when
+    /// none arrives in time.
+    pub fn notifications(&mut self, timeout: Duration) -> Notifications<'_> {
+        Notifications { conn: self, timeout }
+    }
+
+    /// Closes the connection politely (Terminate).
+    pub fn close(mut self) -> Result<(), Error> {
+        self.abandon_previous();
+        self.core.send_terminate()?;
+        self.flush()?;
+        self.stream.shutdown();
+        Ok(())
+    }
+}
+
+fn is_would_block(e: &Error) -> bool {
+    use std::error::Error as _;
+    e.source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// Rows of a query, read as they are asked for. Dropping it early is fine: the next call on
+/// the connection skips the rest.
+pub struct RowIter<'c> {
+    conn: &'c mut Connection,
+    req: RequestId,
+    collector: Collector,
+    done: bool,
+}
+
+impl RowIter<'_> {
+    /// Up to `n` more rows (fewer only at the end).
+    pub fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::with_capacity(n.min(4096));
+        while out.len() < n {
+            match self.next() {
+                Some(row) => out.push(row?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rows affected, as reported by the command tag (available at the end).
+    pub fn rows_affected(&self) -> u64 {
+        self.collector.rows_affected()
+    }
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = Result<Row, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let step = self.conn.next_response(self.req).and_then(|r| self.collector.on_response(r));
+            match step {
+                Ok(Step::Continue) => {}
+                Ok(Step::Row(row)) => return Some(Ok(row)),
+                Ok(Step::Done) => {
+                    self.done = true;
+                    self.conn.in_flight = None;
+                    return self.collector.finish().err().map(Err);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+/// Notifications, each awaited up to a timeout; see [`Connection::notifications`].
+pub struct Notifications<'c> {
+    conn: &'c mut Connection,
+    timeout: Duration,
+}
+
+impl Iterator for Notifications<'_> {
+    type Item = Result<Notification, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.conn.next_notification(self.timeout).transpose()
+    }
+}
