@@ -95,7 +95,6 @@ fn run_startup(
     deadline: Option<Instant>,
 ) -> Result<Stream, Error> {
     loop {
-        flush(core, &mut stream)?;
         match core.poll_event()? {
             Some(Event::StartTls) => {
                 let (tls, binding) = upgrade(stream, config, target)?;
@@ -111,6 +110,7 @@ fn run_startup(
             }
             Some(_) => {}
             None => {
+                flush(core, &mut stream)?;
                 stream.set_read_timeout(remaining(deadline)?)?;
                 fill(core, &mut stream)?;
             }

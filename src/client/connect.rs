@@ -91,7 +91,6 @@ async fn run_startup(
     target: &Target,
 ) -> Result<Stream, Error> {
     loop {
-        flush(core, &mut stream).await?;
         match core.poll_event()? {
             Some(Event::StartTls) => {
                 let (tls, binding) = upgrade(stream, config, target).await?;
@@ -103,7 +102,10 @@ async fn run_startup(
                 driver::deliver_notice(&mut driver::default_notice_handler(), &n);
             }
             Some(_) => {}
-            None => fill(core, &mut stream).await?,
+            None => {
+                flush(core, &mut stream).await?;
+                fill(core, &mut stream).await?;
+            }
         }
     }
 }

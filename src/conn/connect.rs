@@ -81,7 +81,10 @@ impl ConnectPlan {
     fn first_attempt(&self, target: Target, any_server: bool) -> Attempt {
         let mode = self.config.get_ssl_mode();
         let unix = matches!(target.host, Host::Unix(_)) && target.hostaddr.is_none();
-        let tls = if unix || matches!(mode, SslMode::Disable | SslMode::Allow) {
+        // Without TLS support, `prefer` means plaintext (as libpq built without SSL); modes that
+        // require TLS fail in `precheck`.
+        let no_tls_support = !cfg!(feature = "rustls");
+        let tls = if unix || no_tls_support || matches!(mode, SslMode::Disable | SslMode::Allow) {
             TlsStart::None
         } else if self.config.get_ssl_negotiation() == SslNegotiation::Direct {
             TlsStart::Direct
@@ -111,6 +114,12 @@ impl ConnectPlan {
     /// Checks an attempt before connecting: a Unix-socket target cannot satisfy an sslmode
     /// that requires TLS.
     pub fn precheck(&self, attempt: &Attempt) -> Result<(), Error> {
+        if !cfg!(feature = "rustls") && self.config.get_ssl_mode().requires_tls() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "sslmode requires TLS, but pgtusk was built without the `rustls` feature",
+            ));
+        }
         let unix = matches!(attempt.target.host, Host::Unix(_)) && attempt.target.hostaddr.is_none();
         if unix && self.config.get_ssl_mode().requires_tls() {
             return Err(Error::new(

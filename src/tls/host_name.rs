@@ -122,7 +122,8 @@ mod tests {
     }
 
     const LOOPBACK_V4: AltName<'static> = AltName::Ip(&[127, 0, 0, 1]);
-    const LOOPBACK_V6: AltName<'static> = AltName::Ip(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    const LOOPBACK_V6: AltName<'static> =
+        AltName::Ip(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
     #[test]
     fn wildcards_stand_for_one_label() {
@@ -140,7 +141,10 @@ mod tests {
 
     #[test]
     fn dns_names() {
-        let cert = names(&[dns("db.example.com"), dns("*.pg.example.com")], Some("other"));
+        let cert = names(
+            &[dns("db.example.com"), dns("*.pg.example.com")],
+            Some("other"),
+        );
         assert_eq!(check(&cert, "db.example.com"), Ok(()));
         assert_eq!(check(&cert, "DB.Example.Com"), Ok(()));
         assert_eq!(check(&cert, "a.pg.example.com"), Ok(()));
@@ -157,16 +161,25 @@ mod tests {
     #[test]
     fn common_name_without_dns_alt_names() {
         assert_eq!(check(&names(&[], Some("localhost")), "localhost"), Ok(()));
-        assert_eq!(check(&names(&[], Some("*.example.com")), "db.example.com"), Ok(()));
+        assert_eq!(
+            check(&names(&[], Some("*.example.com")), "db.example.com"),
+            Ok(())
+        );
         assert!(check(&names(&[], Some("localhost")), "example.com").is_err());
         assert!(check(&names(&[], None), "localhost").is_err());
         // An iPAddress entry does not stop the CN check for a host name.
-        assert_eq!(check(&names(&[LOOPBACK_V4], Some("localhost")), "localhost"), Ok(()));
+        assert_eq!(
+            check(&names(&[LOOPBACK_V4], Some("localhost")), "localhost"),
+            Ok(())
+        );
     }
 
     #[test]
     fn ip_addresses() {
-        let cert = names(&[dns("localhost"), LOOPBACK_V4, LOOPBACK_V6], Some("10.0.0.1"));
+        let cert = names(
+            &[dns("localhost"), LOOPBACK_V4, LOOPBACK_V6],
+            Some("10.0.0.1"),
+        );
         assert_eq!(check(&cert, "127.0.0.1"), Ok(()));
         assert_eq!(check(&cert, "::1"), Ok(()));
         // iPAddress entries are present, so the CN is not checked for an address.
@@ -178,8 +191,14 @@ mod tests {
     fn ip_address_against_dns_names_and_common_name() {
         // libpq compares an address with dNSName entries as text, and with the CN when there
         // is no iPAddress entry, even if there are dNSName entries.
-        assert_eq!(check(&names(&[dns("127.0.0.1")], None), "127.0.0.1"), Ok(()));
-        assert_eq!(check(&names(&[dns("localhost")], Some("127.0.0.1")), "127.0.0.1"), Ok(()));
+        assert_eq!(
+            check(&names(&[dns("127.0.0.1")], None), "127.0.0.1"),
+            Ok(())
+        );
+        assert_eq!(
+            check(&names(&[dns("localhost")], Some("127.0.0.1")), "127.0.0.1"),
+            Ok(())
+        );
         assert_eq!(check(&names(&[], Some("::1")), "::1"), Ok(()));
     }
 
@@ -199,7 +218,10 @@ mod tests {
         );
         // The first match ends the search before a later malformed entry is seen.
         assert_eq!(
-            check(&names(&[dns("localhost"), AltName::Ip(&[1])], None), "localhost"),
+            check(
+                &names(&[dns("localhost"), AltName::Ip(&[1])], None),
+                "localhost"
+            ),
             Ok(())
         );
     }

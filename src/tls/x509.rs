@@ -76,7 +76,11 @@ pub(super) fn names(cert_der: &[u8]) -> Option<Names<'_>> {
         alt_names: Vec::new(),
         common_name: first_common_name(tbs.subject)?,
     };
-    if let Some(san) = tbs.extensions.map(subject_alt_name).transpose()?.flatten() {
+    let san = match tbs.extensions {
+        Some(extensions) => subject_alt_name(extensions)?,
+        None => None,
+    };
+    if let Some(san) = san {
         names.alt_names = alt_names(san)?;
     }
     Some(names)

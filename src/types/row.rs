@@ -292,18 +292,8 @@ impl Row {
             )));
         }
         let stride = len.div_ceil(SLOTS).max(1);
-        let mut starts = [0_u32; SLOTS];
-        let body = data.body();
-        // The values start after the Int16 column count.
-        let mut at = 2_usize;
-        for i in 0..len {
-            if i % stride == 0
-                && let Some(slot) = starts.get_mut(i / stride)
-            {
-                *slot = u32::try_from(at).map_err(|_| Error::protocol("DataRow too long"))?;
-            }
-            at = skip_value(body, at).ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
-        }
+        let starts = index_values(data.body(), len, stride)
+            .ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
         // At most 32,767 columns, so the stride fits.
         let stride = u16::try_from(stride).map_err(|_| Error::protocol("too many columns"))?;
         Ok(Self { columns, data, starts, stride })
@@ -439,8 +429,10 @@ impl Row {
         }
         let stride = usize::from(self.stride);
         let body = self.data.body();
-        let mut at = usize::try_from(*self.starts.get(i / stride)?).ok()?;
-        for _ in 0..i % stride {
+        // Up to 16 columns (stride 1), every position is kept: no division, no walk.
+        let (slot, walk) = if stride == 1 { (i, 0) } else { (i / stride, i % stride) };
+        let mut at = usize::try_from(*self.starts.get(slot)?).ok()?;
+        for _ in 0..walk {
             at = skip_value(body, at)?;
         }
         let len = read_len(body, at)?;
@@ -453,6 +445,31 @@ impl Row {
         // Always true for a decoded DataRow; checked so that slicing can never panic.
         (end <= body.len()).then_some(Some(start..end))
     }
+}
+
+/// The positions of the length words of values `0, stride, 2 * stride, ...` of a DataRow
+/// `body` of `len` values; `None` if the body is not a valid DataRow of `len` values.
+fn index_values(body: &[u8], len: usize, stride: usize) -> Option<[u32; SLOTS]> {
+    let mut starts = [0_u32; SLOTS];
+    let mut slots = starts.iter_mut();
+    // The values start after the Int16 column count.
+    let mut rest = body.get(2..)?;
+    let mut until_slot = 0;
+    for _ in 0..len {
+        if until_slot == 0 {
+            // Counting down instead of `i % stride` keeps divisions out of the loop.
+            until_slot = stride;
+            if let Some(slot) = slots.next() {
+                *slot = u32::try_from(body.len().saturating_sub(rest.len())).ok()?;
+            }
+        }
+        until_slot -= 1;
+        let (word, tail) = rest.split_first_chunk::<4>()?;
+        // -1 (NULL) has no bytes.
+        let n = usize::try_from(i32::from_be_bytes(*word)).unwrap_or(0);
+        rest = tail.get(n..)?;
+    }
+    Some(starts)
 }
 
 /// The `Int32` length word at `at`.

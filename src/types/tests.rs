@@ -570,120 +570,111 @@ proptest! {
 }
 
 /// Compares the inline index against walking the DataRow from its start on every access.
-/// Run with `cargo test --release --lib bench_row_access -- --ignored --nocapture`.
+/// Run with `cargo test --release --lib bench_row_access -- --ignored --nocapture
+/// --test-threads=1`; each figure is the best of several runs.
 #[test]
 #[ignore = "micro-benchmark"]
 fn bench_row_access() {
     use std::hint::black_box;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
-    const ROWS: usize = 200_000;
-    for width in [2_usize, 4, 8, 16, 32] {
+    const ROWS: usize = 100_000;
+    fn best(mut f: impl FnMut() -> i64) -> f64 {
+        let mut best = Duration::MAX;
+        for _ in 0..7 {
+            let start = Instant::now();
+            black_box(f());
+            best = best.min(start.elapsed());
+        }
+        best.as_nanos() as f64 / ROWS as f64
+    }
+    /// What `try_get` would do without an index: walk from the first value.
+    fn walk_get(columns: &Columns, d: &DataRow, i: usize) -> i64 {
+        let column = columns.get(i).unwrap();
+        assert!(i64::accepts(column.type_oid()));
+        let raw = d.values().nth(i).flatten().unwrap();
+        i64::load(column.type_oid(), column.format(), raw).unwrap()
+    }
+
+    for width in [1_usize, 2, 4, 8, 16, 32, 64] {
         let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
         let fields: Vec<_> = names.iter().map(|n| field(n, oid::INT8, Format::Binary)).collect();
         let values: Vec<[u8; 8]> = (0..width as i64).map(i64::to_be_bytes).collect();
         let data: Vec<Option<&[u8]>> = values.iter().map(|v| Some(&v[..])).collect();
         let columns = Columns::from_description(&RowDescription::new(&fields).unwrap());
-        let message = DataRow::new(&data).unwrap();
-        let body: Bytes = message.body().clone();
+        let rows: Vec<DataRow> = (0..ROWS).map(|_| DataRow::new(&data).unwrap()).collect();
 
-        let start = Instant::now();
-        let mut sum = 0_i64;
-        for _ in 0..ROWS {
-            let BackendMessage::DataRow(d) = BackendMessage::decode(b'D', body.clone()).unwrap()
-            else {
-                unreachable!()
-            };
-            let r = Row::new(columns.clone(), d).unwrap();
-            for i in 0..width {
-                sum += r.get::<_, i64>(i);
+        let indexed_all = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let r = Row::new(columns.clone(), d.clone()).unwrap();
+                for i in 0..width {
+                    sum += r.get::<_, i64>(i);
+                }
             }
-        }
-        let indexed = start.elapsed();
-        black_box(sum);
-
-        let start = Instant::now();
-        let mut sum = 0_i64;
-        for _ in 0..ROWS {
-            let BackendMessage::DataRow(d) = BackendMessage::decode(b'D', body.clone()).unwrap()
-            else {
-                unreachable!()
-            };
-            let keep = columns.clone();
-            for i in 0..width {
-                let raw = d.values().nth(i).flatten().unwrap();
-                let oid = keep.as_slice()[i].type_oid();
-                sum += i64::load(oid, Format::Binary, raw).unwrap();
+            sum
+        });
+        let walked_all = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let (c, d) = (columns.clone(), d.clone());
+                for i in 0..width {
+                    sum += walk_get(&c, &d, i);
+                }
             }
-        }
-        let walked = start.elapsed();
-        black_box(sum);
-
-        let start = Instant::now();
-        let mut sum = 0_i64;
-        for _ in 0..ROWS {
-            let BackendMessage::DataRow(d) = BackendMessage::decode(b'D', body.clone()).unwrap()
-            else {
-                unreachable!()
-            };
-            let r = Row::new(columns.clone(), d).unwrap();
-            sum += r.get::<_, i64>(width - 1);
-        }
-        let one = start.elapsed();
-        black_box(sum);
-
-        let per = |d: std::time::Duration| d.as_nanos() as f64 / ROWS as f64;
+            sum
+        });
+        let indexed_last = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let r = Row::new(columns.clone(), d.clone()).unwrap();
+                sum += r.get::<_, i64>(width - 1);
+            }
+            sum
+        });
+        let new_only = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let r = Row::new(columns.clone(), d.clone()).unwrap();
+                sum += r.len() as i64;
+            }
+            sum
+        });
+        let r0 = Row::new(columns.clone(), rows[0].clone()).unwrap();
+        let get_only = best(|| {
+            let mut sum = 0;
+            for _ in &rows {
+                sum += black_box(&r0).get::<_, i64>(width - 1);
+            }
+            sum
+        });
+        let raw_only = best(|| {
+            let mut sum = 0;
+            for _ in &rows {
+                sum += black_box(&r0).raw(width - 1).map_or(0, |r| r.len() as i64);
+            }
+            sum
+        });
+        let clones = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let x = black_box((columns.clone(), d.clone()));
+                sum += x.1.len() as i64;
+            }
+            sum
+        });
+        println!("new {new_only:.1} get {get_only:.1} raw {raw_only:.1} clones {clones:.1}");
+        let walked_last = best(|| {
+            let mut sum = 0;
+            for d in &rows {
+                let (c, d) = (columns.clone(), d.clone());
+                sum += walk_get(&c, &d, width - 1);
+            }
+            sum
+        });
         println!(
-            "{width:>3} columns: indexed {:>6.1} ns/row, walk-per-get {:>6.1} ns/row, indexed last-only {:>6.1} ns/row",
-            per(indexed),
-            per(walked),
-            per(one)
+            "{width:>3} columns, ns/row: every column: indexed {indexed_all:>6.1} walk {walked_all:>6.1}; \
+             last column only: indexed {indexed_last:>6.1} walk {walked_last:>6.1}"
         );
     }
-}
-
-#[test]
-#[ignore = "micro-benchmark"]
-fn bench_row_parts() {
-    use std::hint::black_box;
-    use std::time::Instant;
-    const ROWS: usize = 1_000_000;
-    let width = 4;
-    let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
-    let fields: Vec<_> = names.iter().map(|n| field(n, oid::INT8, Format::Binary)).collect();
-    let values: Vec<[u8; 8]> = (0..width as i64).map(i64::to_be_bytes).collect();
-    let data: Vec<Option<&[u8]>> = values.iter().map(|v| Some(&v[..])).collect();
-    let columns = Columns::from_description(&RowDescription::new(&fields).unwrap());
-    let body: Bytes = DataRow::new(&data).unwrap().body().clone();
-    let per = |d: std::time::Duration| d.as_nanos() as f64 / ROWS as f64;
-
-    let t = Instant::now();
-    for _ in 0..ROWS {
-        black_box(BackendMessage::decode(b'D', black_box(body.clone())).unwrap());
-    }
-    println!("decode: {:.1}", per(t.elapsed()));
-    let t = Instant::now();
-    for _ in 0..ROWS {
-        let BackendMessage::DataRow(d) = BackendMessage::decode(b'D', black_box(body.clone())).unwrap() else { unreachable!() };
-        black_box(Row::new(columns.clone(), d).unwrap());
-    }
-    println!("decode+Row::new: {:.1}", per(t.elapsed()));
-    let BackendMessage::DataRow(d) = BackendMessage::decode(b'D', body.clone()).unwrap() else { unreachable!() };
-    let r = Row::new(columns.clone(), d).unwrap();
-    let t = Instant::now();
-    for _ in 0..ROWS {
-        let r = black_box(&r);
-        for i in 0..width {
-            black_box(r.get::<_, i64>(i));
-        }
-    }
-    println!("{width} gets: {:.1}", per(t.elapsed()));
-    let t = Instant::now();
-    for _ in 0..ROWS {
-        let r = black_box(&r);
-        for i in 0..width {
-            black_box(r.raw(i));
-        }
-    }
-    println!("{width} raws: {:.1}", per(t.elapsed()));
 }
