@@ -26,3 +26,5 @@ pub use request::RequestBuilder;
 pub use startup::{Retry, StartupConfig, TlsStart};
 pub use exec::{Statement, StatementRef, ToStatement};
 pub use txn::IsolationLevel;
+#[cfg(test)]
+mod tests;
