@@ -4,6 +4,7 @@
 
 mod cases;
 mod pki;
+mod real_server;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
