@@ -66,7 +66,7 @@ fn try_attempt(
                 process_id: k.process_id(),
                 secret_key: k.secret_key().to_vec(),
             });
-            Ok(Connection::from_parts(core, stream, cancel))
+            Ok(Connection::from_parts(core, stream, config, cancel))
         }
         Err(e) => Err((e, core.retry_hint(), core.is_tls())),
     }

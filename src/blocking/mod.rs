@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use crate::conn::exec::{self, Collector, Scratch, Step};
+use crate::conn::exec::{self, Collector, Exec, Step};
 use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
 use crate::driver::{self, CancelToken, NoticeHandler, Notification};
 use crate::error::{Error, ErrorKind};
@@ -32,6 +32,14 @@ use stream::Stream;
 
 /// Writes everything the core has queued.
 fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let result = write_all(core, stream);
+    if let Err(e) = &result {
+        core.handle_transport_error(e.clone());
+    }
+    result
+}
+
+fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     let mut wrote = false;
     while let Some(bytes) = core.poll_transmit() {
         let n = stream.write(bytes)?;
@@ -55,7 +63,12 @@ fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 core.handle_input(0);
-                return Err(e.into());
+                let e = Error::from(e);
+                // A read timeout (notifications with a timeout) leaves the session intact.
+                if !matches!(e.kind(), ErrorKind::Timeout) && !is_would_block(&e) {
+                    core.handle_transport_error(e.clone());
+                }
+                return Err(e);
             }
         }
     };
@@ -70,7 +83,7 @@ fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
 pub struct Connection {
     core: ConnectionCore,
     stream: Stream,
-    scratch: Scratch,
+    exec: Exec,
     /// The request a call was waiting for when it was interrupted (an error or a panic in
     /// a row callback); abandoned by the next call.
     in_flight: Option<RequestId>,
@@ -87,11 +100,16 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    pub(crate) fn from_parts(core: ConnectionCore, stream: Stream, cancel: Option<CancelToken>) -> Self {
+    pub(crate) fn from_parts(
+        core: ConnectionCore,
+        stream: Stream,
+        config: &crate::conn::Config,
+        cancel: Option<CancelToken>,
+    ) -> Self {
         Self {
             core,
             stream,
-            scratch: Scratch::default(),
+            exec: Exec::new(config),
             in_flight: None,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
@@ -144,8 +162,7 @@ impl Connection {
         P: Params + ?Sized,
     {
         self.abandon_previous();
-        let (req, collector) =
-            exec::send(&mut self.core, &mut self.scratch, stmt.statement_ref(), params)?;
+        let (req, collector) = self.exec.send(&mut self.core, stmt.statement_ref(), params)?;
         self.in_flight = Some(req);
         Ok((req, collector))
     }
@@ -157,14 +174,38 @@ impl Connection {
         on_row: &mut dyn FnMut(Row),
     ) -> Result<(), Error> {
         loop {
-            let r = self.next_response(req)?;
+            // When the session died after the server reported an error for this request,
+            // that report says more than "connection closed".
+            let r = match self.next_response(req) {
+                Ok(r) => r,
+                Err(e) => return Err(collector.take_error().unwrap_or(e)),
+            };
             match collector.on_response(r)? {
                 Step::Continue => {}
                 Step::Row(row) => on_row(row),
                 Step::Done => {
                     self.in_flight = None;
-                    return collector.finish();
+                    return self.exec.finish(collector, self.core.transaction_status());
                 }
+            }
+        }
+    }
+
+    /// Runs a statement to its end (retrying once when the statement cache says a fresh
+    /// preparation fixes the failure).
+    fn run<S, P>(&mut self, stmt: &S, params: &P, on_row: &mut dyn FnMut(Row)) -> Result<Collector, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params + ?Sized,
+    {
+        let mut retried = false;
+        loop {
+            let (req, mut c) = self.start(stmt, params)?;
+            c.retried = retried;
+            match self.drive(req, &mut c, on_row) {
+                Ok(()) => return Ok(c),
+                Err(_) if c.retry => retried = true,
+                Err(e) => return Err(e),
             }
         }
     }
@@ -175,9 +216,7 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let (req, mut c) = self.start(statement, &params)?;
-        self.drive(req, &mut c, &mut |_| {})?;
-        Ok(c.rows_affected())
+        Ok(self.run(statement, &params, &mut |_| {})?.rows_affected())
     }
 
     /// Runs a query and returns all its rows.
@@ -186,9 +225,8 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let (req, mut c) = self.start(statement, &params)?;
         let mut rows = Vec::new();
-        self.drive(req, &mut c, &mut |r| rows.push(r))?;
+        self.run(statement, &params, &mut |r| rows.push(r))?;
         Ok(rows)
     }
 
@@ -399,7 +437,8 @@ impl Iterator for RowIter<'_> {
                 Ok(Step::Done) => {
                     self.done = true;
                     self.conn.in_flight = None;
-                    return self.collector.finish().err().map(Err);
+                    let status = self.conn.core.transaction_status();
+                    return self.conn.exec.finish(&mut self.collector, status).err().map(Err);
                 }
                 Err(e) => {
                     self.done = true;

@@ -77,7 +77,7 @@ async fn try_attempt(plan: &mut ConnectPlan, attempt: &Attempt) -> Result<Connec
                 process_id: k.process_id(),
                 secret_key: k.secret_key().to_vec(),
             });
-            Ok(Connection::from_parts(core, stream, cancel))
+            Ok(Connection::from_parts(core, stream, config, cancel))
         }
         Err(e) => Err((e, core.retry_hint(), core.is_tls())),
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::conn::exec::{self, Collector, Scratch, Step};
+use crate::conn::exec::{self, Collector, Exec, Step};
 use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
 use crate::driver::{self, CancelToken, NoticeHandler, Notification};
 use crate::error::{Error, ErrorKind};
@@ -34,6 +34,14 @@ use stream::Stream;
 
 /// Writes everything the core has queued.
 async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let result = write_all(core, stream).await;
+    if let Err(e) = &result {
+        core.handle_transport_error(e.clone());
+    }
+    result
+}
+
+async fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     let mut wrote = false;
     while let Some(bytes) = core.poll_transmit() {
         let n = stream.write(bytes).await?;
@@ -51,7 +59,14 @@ async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Err
 
 /// Reads once from the socket into the core.
 async fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
-    let n = stream.read_buf(core.recv_buf()).await?;
+    let n = match stream.read_buf(core.recv_buf()).await {
+        Ok(n) => n,
+        Err(e) => {
+            let e = Error::from(e);
+            core.handle_transport_error(e.clone());
+            return Err(e);
+        }
+    };
     if n == 0 {
         core.handle_eof();
     } else {
@@ -75,7 +90,7 @@ async fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Erro
 pub struct Connection {
     core: ConnectionCore,
     stream: Stream,
-    scratch: Scratch,
+    exec: Exec,
     /// The request a call was waiting for when its future was dropped.
     in_flight: Option<RequestId>,
     notice_handler: NoticeHandler,
@@ -92,11 +107,16 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    pub(crate) fn from_parts(core: ConnectionCore, stream: Stream, cancel: Option<CancelToken>) -> Self {
+    pub(crate) fn from_parts(
+        core: ConnectionCore,
+        stream: Stream,
+        config: &crate::conn::Config,
+        cancel: Option<CancelToken>,
+    ) -> Self {
         Self {
             core,
             stream,
-            scratch: Scratch::default(),
+            exec: Exec::new(config),
             in_flight: None,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
@@ -156,8 +176,7 @@ impl Connection {
         P: Params + ?Sized,
     {
         self.abandon_previous();
-        let (req, collector) =
-            exec::send(&mut self.core, &mut self.scratch, stmt.statement_ref(), params)?;
+        let (req, collector) = self.exec.send(&mut self.core, stmt.statement_ref(), params)?;
         self.in_flight = Some(req);
         Ok((req, collector))
     }
@@ -170,13 +189,18 @@ impl Connection {
         on_row: &mut (dyn FnMut(Row) + Send),
     ) -> Result<(), Error> {
         loop {
-            let r = self.next_response(req).await?;
+            // When the session died after the server reported an error for this request,
+            // that report says more than "connection closed".
+            let r = match self.next_response(req).await {
+                Ok(r) => r,
+                Err(e) => return Err(collector.take_error().unwrap_or(e)),
+            };
             match collector.on_response(r)? {
                 Step::Continue => {}
                 Step::Row(row) => on_row(row),
                 Step::Done => {
                     self.in_flight = None;
-                    return collector.finish();
+                    return self.exec.finish(collector, self.core.transaction_status());
                 }
             }
         }
@@ -209,6 +233,25 @@ impl Connection {
 
     // ----- queries ------------------------------------------------------------------------
 
+    /// Runs a statement to its end (retrying once when the statement cache says a fresh
+    /// preparation fixes the failure).
+    async fn run<S, P>(&mut self, stmt: &S, params: &P, on_row: &mut (dyn FnMut(Row) + Send)) -> Result<Collector, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params + ?Sized,
+    {
+        let mut retried = false;
+        loop {
+            let (req, mut c) = self.start(stmt, params)?;
+            c.retried = retried;
+            match self.drive_timed(req, &mut c, on_row).await {
+                Ok(()) => return Ok(c),
+                Err(_) if c.retry => retried = true,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Runs a statement and returns the number of rows it affected (0 for statements that
     /// report none).
     pub async fn execute<S, P>(&mut self, statement: &S, params: P) -> Result<u64, Error>
@@ -216,9 +259,7 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let (req, mut c) = self.start(statement, &params)?;
-        self.drive_timed(req, &mut c, &mut |_| {}).await?;
-        Ok(c.rows_affected())
+        Ok(self.run(statement, &params, &mut |_| {}).await?.rows_affected())
     }
 
     /// Runs a query and returns all its rows.
@@ -227,9 +268,8 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let (req, mut c) = self.start(statement, &params)?;
         let mut rows = Vec::new();
-        self.drive_timed(req, &mut c, &mut |r| rows.push(r)).await?;
+        self.run(statement, &params, &mut |r| rows.push(r)).await?;
         Ok(rows)
     }
 
@@ -427,7 +467,8 @@ impl RowStream<'_> {
                 Ok(Step::Done) => {
                     self.done = true;
                     self.conn.in_flight = None;
-                    return self.collector.finish().err().map(Err);
+                    let status = self.conn.core.transaction_status();
+                    return self.conn.exec.finish(&mut self.collector, status).err().map(Err);
                 }
                 Err(e) => {
                     self.done = true;

@@ -211,6 +211,15 @@ impl ConnectionCore {
         self.state = State::Closed(err);
     }
 
+    /// The transport failed (a reset, a TLS error...): the core closes with `error`, which every
+    /// later call returns.
+    pub fn handle_transport_error(&mut self, error: Error) {
+        if !matches!(self.state, State::Closed(_)) {
+            self.state = State::Closed(error);
+            self.pending.clear();
+        }
+    }
+
     /// The IO driver finished the TLS handshake that [`Event::StartTls`] asked for.
     /// `tls_server_end_point` is the RFC 5929 channel-binding data of the server certificate
     /// (see [`tls_server_end_point`](crate::protocol::auth::scram::tls_server_end_point)), used
@@ -434,14 +443,22 @@ impl ConnectionCore {
     /// open is rolled back.
     pub fn abandon(&mut self, req: RequestId) {
         let mut found = false;
-        for p in self.pending.iter_mut().filter(|p| p.req == req) {
+        let mut rollback = false;
+        for p in self.pending.iter_mut().filter(|p| p.req == req && !p.abandoned) {
             p.abandoned = true;
             found = true;
+            rollback |= p.rollback_if_abandoned;
         }
         let copying_for_req = self.pending.front().is_some_and(|p| p.req == req);
         if found && copying_for_req && self.copy == Copy::In {
             // Cannot fail: the state was just checked and the reason has no NUL.
             let _ = self.send_copy_fail("COPY abandoned by the client");
+        }
+        if rollback {
+            // Queued right behind the abandoned BEGIN, before anything else the caller sends:
+            // the next request must not run inside a transaction nobody holds. If the BEGIN
+            // failed, the ROLLBACK is a harmless no-op (a warning).
+            let _ = self.queue_detached_query("ROLLBACK");
         }
     }
 
@@ -628,10 +645,7 @@ impl ConnectionCore {
             (Expect::Sync | Expect::SimpleQuery { .. }, M::ReadyForQuery(status)) => {
                 self.tx_status = status;
                 self.copy = Copy::None;
-                let p = self.pending.pop_front();
-                if let Some(p) = p.filter(|p| p.abandoned && p.rollback_if_abandoned) {
-                    self.rollback_abandoned(p.req)?;
-                }
+                self.pending.pop_front();
                 return Ok((!abandoned).then_some(Event::Response(req, Response::ReadyForQuery(status))));
             }
             (Expect::Parse, M::ParseComplete) => Response::ParseComplete,
@@ -729,16 +743,22 @@ impl ConnectionCore {
             self.pending.pop_front();
             self.skipping = true;
         }
+        let db = DbError::from_fields(&fields);
+        if db.is_fatal() {
+            // The server ends the session after a FATAL report: close now, so the caller does
+            // not wait for a ReadyForQuery that will never come.
+            self.state = State::Closed(Error::db(db));
+            self.pending.clear();
+            self.skipping = false;
+        }
         Ok((!abandoned).then_some(Event::Response(req, Response::Error(fields))))
     }
 
-    fn rollback_abandoned(&mut self, _req: RequestId) -> Result<(), Error> {
-        if self.tx_status == TransactionStatus::Idle {
-            return Ok(());
-        }
+    /// Queues a simple query whose responses nobody reads.
+    fn queue_detached_query(&mut self, sql: &str) -> Result<(), Error> {
         let req = RequestId(self.next_id);
         self.next_id += 1;
-        Query { sql: "ROLLBACK" }.encode(&mut self.write_buf)?;
+        Query { sql }.encode(&mut self.write_buf)?;
         self.pending.push_back(Pending {
             req,
             expect: Expect::SimpleQuery { copy_in: false },

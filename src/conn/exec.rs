@@ -10,42 +10,145 @@ use std::sync::Arc;
 
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{CommandComplete, RowDescription};
-use crate::protocol::{Format, Oid};
+use crate::protocol::{Format, Oid, TransactionStatus};
 use crate::types::{BindAdapter, Columns, Params, Row};
 
+use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
+use super::config::Config;
 use super::core::ConnectionCore;
 use super::event::{RequestId, Response};
-
-/// Buffers reused from one statement to the next, so a statement allocates nothing for its
-/// parameter types and formats.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch {
-    types: Vec<Oid>,
-    formats: Vec<Format>,
-}
 
 /// The result formats asked for: binary for every column.
 const RESULT_FORMATS: &[Format] = &[Format::Binary];
 
-/// Queues `sql` with `params` as one extended-protocol request.
-pub(crate) fn send_statement<P: Params + ?Sized>(
-    core: &mut ConnectionCore,
-    scratch: &mut Scratch,
-    sql: &str,
-    params: &P,
-) -> Result<RequestId, Error> {
-    scratch.types.clear();
-    scratch.formats.clear();
-    params.param_types(&mut scratch.types);
-    params.param_formats(&mut scratch.formats);
-    let (types, formats) = (&scratch.types, &scratch.formats);
-    core.send_request(|r| {
-        r.parse("", sql, types)?;
-        r.bind("", "", formats, &BindAdapter(params), RESULT_FORMATS)?;
-        r.describe_portal("")?;
-        r.execute("", 0)?;
-        r.sync()
-    })
+/// Per-connection execution state: the statement cache and buffers reused from one statement
+/// to the next, so a statement allocates nothing for its parameter types and formats.
+#[derive(Debug)]
+pub(crate) struct Exec {
+    types: Vec<Oid>,
+    formats: Vec<Format>,
+    cache: StatementCache,
+}
+
+/// How an execution used the statement cache, for [`Exec::finish`].
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Ticket {
+    #[default]
+    None,
+    Prepare(Arc<str>),
+    Cached(Arc<str>),
+}
+
+impl Exec {
+    /// The execution state for a connection made with `config`.
+    pub(crate) fn new(config: &Config) -> Self {
+        let (size, threshold) = if config.get_pooler_mode() {
+            (0, 0)
+        } else {
+            (
+                config.get_statement_cache_size(),
+                config.get_prepare_threshold().unwrap_or(DEFAULT_PREPARE_THRESHOLD),
+            )
+        };
+        Self { types: Vec::new(), formats: Vec::new(), cache: StatementCache::new(size, threshold) }
+    }
+
+    /// Queues a statement and returns its request with the collector for its responses.
+    pub(crate) fn send<P: Params + ?Sized>(
+        &mut self,
+        core: &mut ConnectionCore,
+        statement: StatementRef<'_>,
+        params: &P,
+    ) -> Result<(RequestId, Collector), Error> {
+        self.formats.clear();
+        params.param_formats(&mut self.formats);
+        let formats = &self.formats;
+        let (plan, sql) = match statement {
+            StatementRef::Sql(sql) => {
+                self.types.clear();
+                params.param_types(&mut self.types);
+                (self.cache.plan(sql, &self.types), sql)
+            }
+            StatementRef::Prepared(stmt) => {
+                (Plan::Cached { name: stmt.name.clone(), columns: stmt.columns.clone() }, "")
+            }
+        };
+        let to_close = self.cache.take_to_close();
+        let types = &self.types;
+        let sent = core.send_request(|r| {
+            for name in &to_close {
+                r.close_statement(name)?;
+            }
+            let adapter = BindAdapter(params);
+            match &plan {
+                Plan::Unnamed | Plan::Prepare { .. } => {
+                    let name = match &plan {
+                        Plan::Prepare { name } => name,
+                        _ => "",
+                    };
+                    r.parse(name, sql, types)?;
+                    r.bind("", name, formats, &adapter, RESULT_FORMATS)?;
+                    r.describe_portal("")?;
+                }
+                Plan::Cached { name, .. } => r.bind("", name, formats, &adapter, RESULT_FORMATS)?,
+            }
+            r.execute("", 0)?;
+            r.sync()
+        });
+        let req = match sent {
+            Ok(req) => req,
+            Err(e) => {
+                self.cache.restore_to_close(to_close);
+                if let Plan::Prepare { name } = &plan {
+                    self.cache.prepared(name, false, None);
+                }
+                return Err(e);
+            }
+        };
+        let collector = match plan {
+            Plan::Unnamed => Collector::default(),
+            Plan::Prepare { name } => Collector { ticket: Ticket::Prepare(name), ..Collector::default() },
+            Plan::Cached { name, columns } => Collector {
+                preset: columns,
+                ticket: Ticket::Cached(name),
+                ..Collector::default()
+            },
+        };
+        Ok((req, collector))
+    }
+
+    /// Ends a request: updates the cache from its outcome and returns its result. When the
+    /// failure is one a fresh preparation fixes (see the cache's module docs) and no
+    /// transaction is open, `collector.retry` is set: run the call once more.
+    pub(crate) fn finish(&mut self, collector: &mut Collector, status: TransactionStatus) -> Result<(), Error> {
+        if collector.forget_all {
+            self.cache.clear();
+        }
+        let error = collector.error.take();
+        let code = error.as_ref().and_then(|e| e.code()).map(|c| c.code().to_owned());
+        match (&collector.ticket, code.as_deref()) {
+            (Ticket::Prepare(name), _) => {
+                let parsed = collector.parsed;
+                let columns = if parsed { collector.columns.clone() } else { None };
+                self.cache.prepared(name, parsed, columns);
+                if code.as_deref() == Some("0A000") {
+                    self.cache.invalidate(name);
+                }
+            }
+            (Ticket::Cached(name), Some("0A000")) => self.cache.invalidate(name),
+            (Ticket::Cached(_), Some("26000")) => self.cache.clear(),
+            _ => {}
+        }
+        let retry_code = matches!(code.as_deref(), Some("0A000" | "26000"));
+        collector.retry = retry_code
+            && !collector.retried
+            && !matches!(collector.ticket, Ticket::None)
+            && status == TransactionStatus::Idle;
+        match error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Queues a Parse + Describe of `sql` as statement `name` (explicit `prepare`).
@@ -58,23 +161,6 @@ pub(crate) fn send_prepare(
     core.send_request(|r| {
         r.parse(name, sql, types)?;
         r.describe_statement(name)?;
-        r.sync()
-    })
-}
-
-/// Queues Bind + Execute + Sync of the prepared statement `name`.
-pub(crate) fn send_prepared<P: Params + ?Sized>(
-    core: &mut ConnectionCore,
-    scratch: &mut Scratch,
-    name: &str,
-    params: &P,
-) -> Result<RequestId, Error> {
-    scratch.formats.clear();
-    params.param_formats(&mut scratch.formats);
-    let formats = &scratch.formats;
-    core.send_request(|r| {
-        r.bind("", name, formats, &BindAdapter(params), RESULT_FORMATS)?;
-        r.execute("", 0)?;
         r.sync()
     })
 }
@@ -101,14 +187,19 @@ pub(crate) struct Collector {
     pub(crate) param_types: Vec<Oid>,
     /// The last RowDescription (a Describe statement's reports text formats).
     description: Option<RowDescription>,
+    /// How this execution used the statement cache.
+    ticket: Ticket,
+    /// ParseComplete was received (the named statement exists).
+    parsed: bool,
+    /// A command tag said the server forgot its prepared statements.
+    forget_all: bool,
+    /// Set by [`Exec::finish`]: run the call once more.
+    pub(crate) retry: bool,
+    /// This run is already the retry.
+    pub(crate) retried: bool,
 }
 
 impl Collector {
-    /// A collector for a prepared statement whose result columns are already known.
-    pub(crate) fn with_columns(columns: Arc<Columns>) -> Self {
-        Self { preset: Some(columns.clone()), columns: Some(columns), ..Self::default() }
-    }
-
     /// Handles one response of the request.
     pub(crate) fn on_response(&mut self, r: Response) -> Result<Step, Error> {
         match r {
@@ -124,6 +215,7 @@ impl Collector {
                 )?;
                 return Ok(Step::Row(Row::new(columns, data)?));
             }
+            Response::ParseComplete => self.parsed = true,
             Response::CommandComplete(c) => self.complete(&c),
             Response::Error(fields) => {
                 if self.error.is_none() {
@@ -148,7 +240,16 @@ impl Collector {
         Ok(Step::Continue)
     }
 
+    /// The error recorded so far, if any.
+    pub(crate) fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+
     fn complete(&mut self, c: &CommandComplete) {
+        let tag = c.tag();
+        if tag == "DISCARD ALL" || tag.starts_with("DEALLOCATE") {
+            self.forget_all = true;
+        }
         if let Some(n) = c.rows() {
             self.rows_affected = Some(self.rows_affected.unwrap_or(0) + n);
         }
@@ -159,13 +260,6 @@ impl Collector {
         self.rows_affected.unwrap_or(0)
     }
 
-    /// Ends the request: its error, or Ok.
-    pub(crate) fn finish(&mut self) -> Result<(), Error> {
-        match self.error.take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
 }
 
 /// Checks the number of rows of `query_one` (exactly one).
@@ -281,25 +375,5 @@ impl ToStatement for Statement {
 impl<T: ToStatement + ?Sized> ToStatement for &T {
     fn statement_ref(&self) -> StatementRef<'_> {
         (**self).statement_ref()
-    }
-}
-
-/// Queues a statement and returns its request with the collector for its responses.
-pub(crate) fn send<P: Params + ?Sized>(
-    core: &mut ConnectionCore,
-    scratch: &mut Scratch,
-    statement: StatementRef<'_>,
-    params: &P,
-) -> Result<(RequestId, Collector), Error> {
-    match statement {
-        StatementRef::Sql(sql) => Ok((send_statement(core, scratch, sql, params)?, Collector::default())),
-        StatementRef::Prepared(stmt) => {
-            let req = send_prepared(core, scratch, &stmt.name, params)?;
-            let collector = match &stmt.columns {
-                Some(c) => Collector::with_columns(c.clone()),
-                None => Collector::default(),
-            };
-            Ok((req, collector))
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! [`ConnectionCore::poll_event`]. The async and blocking drivers are thin loops around it, so
 //! they behave identically by construction.
 
+mod cache;
 pub mod config;
 mod connect;
 mod core;
@@ -18,6 +19,7 @@ mod startup;
 pub(crate) mod txn;
 
 pub use self::core::ConnectionCore;
+pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
 pub use connect::{Attempt, ConnectPlan};
 pub(crate) use connect::config_error;

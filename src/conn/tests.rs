@@ -288,17 +288,17 @@ fn abandoned_request_is_drained_silently_and_begin_rolled_back() {
             Ok(())
         })
         .unwrap();
-    core.abandon(begin);
     clear_transmit(&mut core);
+    core.abandon(begin);
+    // The core queued a ROLLBACK by itself, ahead of anything sent later.
+    let sent = clear_transmit(&mut core);
+    assert_eq!(sent, b"Q\0\0\0\x0dROLLBACK\0");
+    let next = core.send_query("SELECT 1").unwrap();
     core.handle_input_bytes(&bytes_of(&[
         BackendMessage::CommandComplete(CommandComplete::new("BEGIN").unwrap()),
         rfq(TransactionStatus::InTransaction),
     ]));
     assert!(drain(&mut core).is_empty(), "abandoned responses produce no events");
-    // The core queued a ROLLBACK by itself.
-    let sent = clear_transmit(&mut core);
-    assert_eq!(sent, b"Q\0\0\0\x0dROLLBACK\0");
-    let next = core.send_query("SELECT 1").unwrap();
     core.handle_input_bytes(&bytes_of(&[
         BackendMessage::CommandComplete(CommandComplete::new("ROLLBACK").unwrap()),
         rfq(TransactionStatus::Idle),

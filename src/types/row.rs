@@ -261,6 +261,9 @@ impl<T: RowIndex + ?Sized> RowIndex for &T {
     }
 }
 
+/// Rows of up to this many columns keep no index: a `get` walks from the first value.
+const WALK: usize = 4;
+
 /// How many value positions a [`Row`] keeps inline.
 const SLOTS: usize = 16;
 
@@ -291,9 +294,14 @@ impl Row {
                 columns.len()
             )));
         }
-        let stride = len.div_ceil(SLOTS).max(1);
-        let starts = index_values(data.body(), len, stride)
-            .ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
+        let (stride, starts) = if len <= WALK {
+            (len.max(1), [2; SLOTS])
+        } else {
+            let stride = len.div_ceil(SLOTS);
+            let starts = index_values(data.body(), len, stride)
+                .ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
+            (stride, starts)
+        };
         // At most 32,767 columns, so the stride fits.
         let stride = u16::try_from(stride).map_err(|_| Error::protocol("too many columns"))?;
         Ok(Self { columns, data, starts, stride })
@@ -430,7 +438,10 @@ impl Row {
         let stride = usize::from(self.stride);
         let body = self.data.body();
         // Up to 16 columns (stride 1), every position is kept: no division, no walk.
-        let (slot, walk) = if stride == 1 { (i, 0) } else { (i / stride, i % stride) };
+        let (slot, walk) = match stride {
+            1 => (i, 0),
+            _ => (i / stride, i % stride),
+        };
         let mut at = usize::try_from(*self.starts.get(slot)?).ok()?;
         for _ in 0..walk {
             at = skip_value(body, at)?;

@@ -596,7 +596,8 @@ fn bench_row_access() {
         i64::load(column.type_oid(), column.format(), raw).unwrap()
     }
 
-    for width in [1_usize, 2, 4, 8, 16, 32, 64] {
+    let widths: Vec<usize> = std::env::var("BENCH_WIDTHS").map_or(vec![1, 2, 4, 8, 16, 32, 64], |w| w.split(',').filter_map(|x| x.parse().ok()).collect());
+    for width in widths {
         let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
         let fields: Vec<_> = names.iter().map(|n| field(n, oid::INT8, Format::Binary)).collect();
         let values: Vec<[u8; 8]> = (0..width as i64).map(i64::to_be_bytes).collect();
