@@ -152,7 +152,7 @@ impl ConnectionCore {
     /// [`handle_input`](Self::handle_input) with the number of bytes read. Its spare capacity
     /// grows with the traffic, from 8 KiB towards 1 MiB under bulk reads.
     pub fn recv_buf(&mut self) -> &mut BytesMut {
-        self.slice_base = None;
+        self.drop_unfilled_slice();
         self.read_buf.reserve(self.read_size);
         &mut self.read_buf
     }
@@ -161,12 +161,21 @@ impl ConnectionCore {
     /// (`std::io::Read`): read into the returned slice, then call
     /// [`handle_input`](Self::handle_input) with the number of bytes read.
     pub fn recv_slice(&mut self) -> &mut [u8] {
+        self.drop_unfilled_slice();
         self.read_buf.reserve(self.read_size);
         let base = self.read_buf.len();
         self.slice_base = Some(base);
         let room = self.read_buf.capacity() - base;
         self.read_buf.resize(base + room, 0);
         &mut self.read_buf[base..]
+    }
+
+    /// Forgets the zero-filled room of a `recv_slice` that was never followed by
+    /// `handle_input` (the read failed or was retried): those zeros are not server data.
+    fn drop_unfilled_slice(&mut self) {
+        if let Some(base) = self.slice_base.take() {
+            self.read_buf.truncate(base);
+        }
     }
 
     /// Records that `n` bytes were read into [`recv_buf`](Self::recv_buf) or
@@ -187,7 +196,7 @@ impl ConnectionCore {
 
     /// Copies received bytes in (for drivers that own their buffers).
     pub fn handle_input_bytes(&mut self, bytes: &[u8]) {
-        self.slice_base = None;
+        self.drop_unfilled_slice();
         self.read_buf.extend_from_slice(bytes);
     }
 
@@ -305,6 +314,7 @@ impl ConnectionCore {
         if let Some(ev) = self.deferred.pop_front() {
             return Ok(Some(ev));
         }
+        self.drop_unfilled_slice();
         self.check_open()?;
         loop {
             if self.skipping {

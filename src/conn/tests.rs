@@ -454,3 +454,16 @@ fn chunked_input_gives_the_same_events() {
     };
     assert_eq!(run(script.len()), run(1));
 }
+
+#[test]
+fn an_unfilled_recv_slice_is_not_server_data() {
+    let mut core = ConnectionCore::new(startup(TlsStart::None)).unwrap();
+    let _ = core.recv_slice(); // the read failed: no handle_input
+    let auth_ok = bytes_of(&[BackendMessage::Authentication(Authentication::Ok)]);
+    let buf = core.recv_slice();
+    buf[..auth_ok.len()].copy_from_slice(&auth_ok);
+    core.handle_input(auth_ok.len());
+    assert!(core.poll_event().unwrap().is_none());
+    let _ = core.recv_slice();
+    assert!(core.poll_event().unwrap().is_none(), "zeros must not be parsed");
+}

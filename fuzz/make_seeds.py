@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Writes the hand-made part of the seed corpus (fuzz/corpus-seed/<target>/).
+
+Run from fuzz/: `python3 make_seeds.py`. The seeds are real protocol messages, as PostgreSQL
+sends them (backend) or as the driver sends them (frontend), plus the RFC 7677 SCRAM exchange;
+core_startup also gets seeds cut from the recorded transcripts in tests/transcripts/
+(phase byte + chunk byte + flags byte + server bytes).
+"""
+import glob
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def frame(tag, body):
+    return tag + struct.pack(">I", len(body) + 4) + body
+
+
+def cstr(s):
+    return s.encode() + b"\0"
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus-seed", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+SERVER_FIRST = b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+
+row_desc = struct.pack(">h", 2) + cstr("a") + struct.pack(">IhIhih", 0, 0, 23, 4, -1, 0) \
+    + cstr("b") + struct.pack(">IhIhih", 16384, 2, 25, -1, -1, 1)
+BACKEND = {
+    "auth_ok": (b"R", struct.pack(">i", 0)),
+    "auth_cleartext": (b"R", struct.pack(">i", 3)),
+    "auth_md5": (b"R", struct.pack(">i", 5) + b"\x01\x02\x03\x04"),
+    "auth_sasl": (b"R", struct.pack(">i", 10) + cstr("SCRAM-SHA-256-PLUS") + cstr("SCRAM-SHA-256") + b"\0"),
+    "auth_sasl_continue": (b"R", struct.pack(">i", 11) + SERVER_FIRST),
+    "auth_sasl_final": (b"R", struct.pack(">i", 12) + SERVER_FINAL),
+    "auth_gss_continue": (b"R", struct.pack(">i", 8) + b"gss"),
+    "backend_key_4": (b"K", struct.pack(">iI", 4242, 0xDEADBEEF)),
+    "backend_key_32": (b"K", struct.pack(">i", 4242) + bytes(range(32))),
+    "parameter_status": (b"S", cstr("server_version") + cstr("18.0")),
+    "ready_idle": (b"Z", b"I"),
+    "ready_tx": (b"Z", b"T"),
+    "ready_failed": (b"Z", b"E"),
+    "row_description": (b"T", row_desc),
+    "data_row": (b"D", struct.pack(">hi", 3, 1) + b"1" + struct.pack(">i", -1) + struct.pack(">i", 3) + b"abc"),
+    "command_complete": (b"C", cstr("SELECT 3")),
+    "command_complete_insert": (b"C", cstr("INSERT 0 5")),
+    "error": (b"E", b"SERROR\0VERROR\0C22012\0Mdivision by zero\0Fint.c\0L841\0Rint4div\0\0"),
+    "error_position": (b"E", b"SERROR\0C42601\0Msyntax error\0P15\0p3\0qSELECT x\0\0"),
+    "notice": (b"N", b"SNOTICE\0VNOTICE\0C00000\0Mhi\0WPL/pgSQL function inline_code_block line 1 at RAISE\0\0"),
+    "notification": (b"A", struct.pack(">i", 4242) + cstr("c") + cstr("payload")),
+    "parameter_description": (b"t", struct.pack(">hII", 2, 23, 25)),
+    "copy_in": (b"G", b"\0" + struct.pack(">hhh", 2, 0, 0)),
+    "copy_out_binary": (b"H", b"\x01" + struct.pack(">hhh", 2, 1, 1)),
+    "copy_both": (b"W", b"\0" + struct.pack(">h", 0)),
+    "copy_data": (b"d", b"1\tone\n"),
+    "copy_done": (b"c", b""),
+    "parse_complete": (b"1", b""),
+    "bind_complete": (b"2", b""),
+    "close_complete": (b"3", b""),
+    "no_data": (b"n", b""),
+    "portal_suspended": (b"s", b""),
+    "empty_query": (b"I", b""),
+    "negotiate_v3_0": (b"v", struct.pack(">Ii", 0, 1) + cstr("_pq_.x")),
+    "negotiate_word": (b"v", struct.pack(">Ii", 0x00030002, 0)),
+}
+
+for name, (tag, body) in BACKEND.items():
+    write("backend_decode", name, tag + body)
+
+# framing_chunked: [max selector][n][n chunk sizes][stream]
+stream = b"".join(frame(t, b) for t, b in list(BACKEND.values())[:12])
+write("framing_chunked", "stream_default_max", bytes([5, 3, 1, 7, 63]) + stream)
+write("framing_chunked", "stream_small_max", bytes([2, 1, 2]) + stream)
+write("framing_chunked", "stream_bad_length", bytes([5, 0]) + frame(b"Z", b"I") + b"D\0\0\0\x03")
+startup = struct.pack(">I", 196608) + cstr("user") + cstr("u") + b"\0"
+write("framing_chunked", "startup_packets", bytes([3, 2, 3, 5]) + struct.pack(">I", len(startup) + 4) + startup
+      + struct.pack(">II", 8, 80877103))
+
+# frontend_decode: [mode] [tag] [body] (even mode) or [mode] [startup packet body] (odd mode)
+FRONTEND = {
+    "query": (b"Q", cstr("SELECT 1")),
+    "parse": (b"P", cstr("s1") + cstr("SELECT $1::int4") + struct.pack(">hI", 1, 23)),
+    "bind": (b"B", cstr("") + cstr("s1") + struct.pack(">hh", 1, 0) + struct.pack(">hi", 2, 2) + b"42"
+             + struct.pack(">i", -1) + struct.pack(">hh", 1, 1)),
+    "describe_portal": (b"D", b"P" + cstr("")),
+    "describe_statement": (b"D", b"S" + cstr("s1")),
+    "execute": (b"E", cstr("") + struct.pack(">I", 0)),
+    "close": (b"C", b"S" + cstr("s1")),
+    "sync": (b"S", b""),
+    "flush": (b"H", b""),
+    "terminate": (b"X", b""),
+    "copy_data": (b"d", b"1\tone\n"),
+    "copy_done": (b"c", b""),
+    "copy_fail": (b"f", cstr("abort")),
+    "password": (b"p", cstr("secret")),
+    "sasl_initial": (b"p", cstr("SCRAM-SHA-256") + struct.pack(">i", 32) + b"n,,n=,r=rOprNGfwEbeRWgbNEkqO" + b"\0" * 4),
+    "function_call": (b"F", struct.pack(">Ihhhi", 1598, 1, 1, 1, 4) + b"\0\0\0\x01" + struct.pack(">h", 1)),
+}
+for name, (tag, body) in FRONTEND.items():
+    write("frontend_decode", name, b"\0" + tag + body)
+write("frontend_decode", "startup", b"\x01" + startup)
+write("frontend_decode", "startup_3_2", b"\x01" + struct.pack(">I", 196610) + cstr("user") + cstr("u")
+      + cstr("database") + cstr("d") + cstr("_pq_.x") + cstr("y") + b"\0")
+write("frontend_decode", "ssl_request", b"\x01" + struct.pack(">I", 80877103))
+write("frontend_decode", "gssenc_request", b"\x01" + struct.pack(">I", 80877104))
+write("frontend_decode", "cancel_4", b"\x01" + struct.pack(">Iii", 80877102, 4242, 77))
+write("frontend_decode", "cancel_32", b"\x01" + struct.pack(">Ii", 80877102, 4242) + bytes(range(32)))
+
+# scram_server_messages: [flags][len u16][server-first][server-final / DER / names]
+def scram(flags, first, final):
+    return bytes([flags]) + struct.pack(">H", len(first)) + first + final
+
+write("scram_server_messages", "rfc7677", scram(0x41, SERVER_FIRST, SERVER_FINAL))
+write("scram_server_messages", "rfc7677_plus", scram(0x55, SERVER_FIRST, SERVER_FINAL))
+write("scram_server_messages", "server_error", scram(0x41, SERVER_FIRST, b"e=invalid-proof"))
+write("scram_server_messages", "mechanisms", scram(0x05, b"", b"SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0"))
+
+# Certificates for tls_server_end_point, made with openssl when it is installed.
+def certificate_der(key_args):
+    with tempfile.TemporaryDirectory() as d:
+        key, der = os.path.join(d, "key.pem"), os.path.join(d, "cert.der")
+        subprocess.run(["openssl", "genpkey", *key_args, "-out", key], check=True, capture_output=True)
+        subprocess.run(["openssl", "req", "-x509", "-new", "-key", key, "-subj", "/CN=localhost",
+                        "-days", "1", "-outform", "DER", "-out", der], check=True, capture_output=True)
+        with open(der, "rb") as f:
+            return f.read()
+
+
+if shutil.which("openssl"):
+    for name, args in [("cert_ec", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+                       ("cert_rsa", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"]),
+                       ("cert_ed25519", ["-algorithm", "ED25519"])]:
+        if os.path.exists(os.path.join(HERE, "corpus-seed", "scram_server_messages", name)):
+            continue  # keys are random: keep the committed certificates stable
+        write("scram_server_messages", name, scram(0x41, SERVER_FIRST, certificate_der(args)))
+
+# core_startup: the server side of the recorded transcripts, behind [phase][chunk][flags].
+for path in sorted(glob.glob(os.path.join(HERE, "..", "tests", "transcripts", "*-pg*.bin"))):
+    if path.endswith(".client.bin"):
+        continue
+    name = os.path.basename(path)[:-4]
+    with open(path, "rb") as f:
+        data = f.read()
+    write("core_startup", name, bytes([0, 0, 0x20]) + data)
+    # After the canned AuthenticationOk (phase 3): the transcript from its first ParameterStatus.
+    at = data.find(b"S\0\0\0")
+    if name.startswith("simple_query") and at > 0:
+        write("core_startup", name + "_ready", bytes([3, 7, 0x21]) + data[at:])
+for name, phase, body in [
+    ("ssl_no", 1, b"N" + frame(b"R", struct.pack(">i", 0)) + frame(b"Z", b"I")),
+    ("ssl_yes", 1, b"S"),
+    ("direct", 2, frame(b"R", struct.pack(">i", 0)) + frame(b"Z", b"I")),
+    ("sasl_continue", 5, frame(b"R", struct.pack(">i", 11) + b"r=Zml4ZWQtZnV6ei1ub25jZSEhXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")),
+    ("cleartext_ok", 6, frame(b"R", struct.pack(">i", 0)) + frame(b"S", cstr("a") + cstr("b")) + frame(b"Z", b"I")),
+    ("md5_error", 7, frame(b"E", b"SFATAL\0C28P01\0Mpassword authentication failed\0\0")),
+    ("negotiate", 0, frame(b"v", struct.pack(">Ii", 0, 0)) + frame(b"R", struct.pack(">i", 0))),
+    ("pipeline_error", 4, frame(b"1", b"") + frame(b"2", b"") + frame(b"E", b"SERROR\0C22012\0Mdivision by zero\0\0")
+     + frame(b"Z", b"I")),
+]:
+    write("core_startup", name, bytes([phase, 0, 0]) + body)
