@@ -36,7 +36,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         conn.execute("INSERT INTO fruit (id, name, price) VALUES ($1, $2, $3)", (id, name, price))
             .await?;
     }
-    let rows = conn.query("SELECT id, name, price FROM fruit WHERE price < $1 ORDER BY id", (1.0_f64,)).await?;
+    let rows = conn
+        .query("SELECT id, name, price FROM fruit WHERE price < $1 ORDER BY id", (1.0_f64,))
+        .await?;
     for row in &rows {
         let (id, name, price): (i64, &str, f64) = (row.get(0), row.get("name"), row.get(2));
         println!("  {id}: {name} costs {price}");
@@ -45,7 +47,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("total price: {total}");
 
     // A transaction that commits, and one that rolls back when dropped.
-    let mut tx = conn.build_transaction().isolation_level(IsolationLevel::Serializable).start().await?;
+    let mut tx =
+        conn.build_transaction().isolation_level(IsolationLevel::Serializable).start().await?;
     tx.execute("UPDATE fruit SET price = price * 2 WHERE name = $1", ("fig",)).await?;
     tx.commit().await?;
     {
@@ -57,12 +60,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("rows after the rolled-back delete: {n}");
 
     // Errors carry the server's SQLSTATE and fields.
-    let err: Error = conn.execute("INSERT INTO fruit (id, name) VALUES (1, 'dup')", ()).await.unwrap_err();
+    let err: Error =
+        conn.execute("INSERT INTO fruit (id, name) VALUES (1, 'dup')", ()).await.unwrap_err();
     let db = err.as_db_error().expect("a server error");
-    println!("expected error: {} ({:?}, constraint {:?})", db.message(), db.code(), db.constraint());
+    println!(
+        "expected error: {} ({:?}, constraint {:?})",
+        db.message(),
+        db.code(),
+        db.constraint()
+    );
 
     // A streamed result: memory stays flat however many rows come back.
-    let mut stream = conn.query_stream("SELECT g, md5(g::text) FROM generate_series(1, 100000) g", ()).await?;
+    let mut stream =
+        conn.query_stream("SELECT g, md5(g::text) FROM generate_series(1, 100000) g", ()).await?;
     let mut count = 0_u64;
     while let Some(row) = stream.next().await {
         let _hash: &str = row?.get(1);

@@ -131,7 +131,8 @@ impl CancelToken {
 
 /// Applies TCP_NODELAY and the keepalive settings to a connected socket.
 pub(crate) fn configure_tcp(sock: &socket2::SockRef<'_>, config: &Config) -> Result<(), Error> {
-    let io = |e: std::io::Error| Error::with_source(ErrorKind::Io, "cannot configure the socket", e);
+    let io =
+        |e: std::io::Error| Error::with_source(ErrorKind::Io, "cannot configure the socket", e);
     sock.set_tcp_nodelay(true).map_err(io)?;
     if config.get_keepalives() {
         let mut ka = socket2::TcpKeepalive::new();

@@ -1,8 +1,102 @@
-//! pgtusk: a PostgreSQL driver written from scratch.
+//! # pgtusk
+//!
+//! A PostgreSQL driver written from scratch: its own wire-protocol codec, a sans-IO connection
+//! core, an async connection on tokio and a blocking one on `std` sockets.
+//!
+//! ## Connect and query
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pgtusk::Error> {
+//! use pgtusk::Connection;
+//!
+//! // A URL or libpq's key=value form; unset parameters come from PG* variables.
+//! let mut conn = Connection::connect("postgresql://app:secret@db.example/app").await?;
+//!
+//! conn.execute("INSERT INTO t (a, b) VALUES ($1, $2)", (1_i64, "x")).await?; // -> rows affected
+//! let rows = conn.query("SELECT a, b FROM t WHERE a > $1", (0_i64,)).await?;
+//! for row in &rows {
+//!     let a: i64 = row.get(0);
+//!     let b: &str = row.get("b"); // borrows from the row: no copy
+//! }
+//! let n: i64 = conn.query_scalar("SELECT count(*) FROM t", ()).await?;
+//! let maybe = conn.query_opt("SELECT b FROM t WHERE a = $1", (42_i64,)).await?;
+//! let pairs: Vec<(i64, String)> = conn.query_as("SELECT a, b FROM t", ()).await?;
+//! conn.batch_execute("CREATE TEMP TABLE x (a int); INSERT INTO x VALUES (1)").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Parameters are PostgreSQL's own `$1, $2, ...`, given as a tuple (up to 16), a slice of
+//! `&dyn Dumper` or a `Vec<Box<dyn Dumper>>`. A statement's first execution costs one round
+//! trip (Parse, Bind, Describe, Execute and Sync in one write); repeated SQL is prepared by the
+//! automatic statement cache and then runs as Bind + Execute (see `conn::Config`'s
+//! `statement_cache_size` and `prepare_threshold`, and `pooler_mode` for PgBouncer).
+//!
+//! ## Types
+//!
+//! Rust values become parameters through [`Dumper`] and columns become Rust values through
+//! [`Loader`] (named after psycopg 3's adaptation system). Results travel in binary. Strings
+//! without a declared type are sent as text of unspecified type, so the server infers the
+//! column's type (`WHERE uuid_col = $1` with a `&str` works). `Option<T>` is NULL. Loading a
+//! column into a Rust type that does not fit is an error naming the column, its PostgreSQL type
+//! and the Rust type; integers never truncate silently.
+//!
+//! ## Transactions
+//!
+//! ```no_run
+//! # async fn demo(conn: &mut pgtusk::Connection) -> Result<(), pgtusk::Error> {
+//! let mut tx = conn.transaction().await?;      // BEGIN
+//! tx.execute("UPDATE t SET b = $1", ("y",)).await?;
+//! {
+//!     let mut sp = tx.transaction().await?;    // SAVEPOINT
+//!     sp.execute("DELETE FROM t", ()).await?;
+//! }                                            // dropped: ROLLBACK TO SAVEPOINT
+//! tx.commit().await?;                          // dropping `tx` instead would roll back
+//!
+//! let tx = conn
+//!     .build_transaction()
+//!     .isolation_level(pgtusk::IsolationLevel::Serializable)
+//!     .read_only(true)
+//!     .start()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Blocking
+//!
+//! [`blocking::Connection`] has the same methods without `.await`, on plain system calls (no
+//! runtime inside): a round trip whose answer fits the buffer is one `write` and one `read`.
+//!
+//! ## Cancel safety
+//!
+//! Every async method can be dropped at any `.await`: the core keeps unwritten output and
+//! remembers what the server still owes, and the next call drains the abandoned request before
+//! its own results. A dropped `BEGIN` or [`Transaction`] is rolled back, never handed on open.
+//! A statement can be cancelled on the server with a [`CancelToken`] from another task or
+//! thread, and `Connection::set_query_timeout` does that by itself.
+//!
+//! ## TLS and authentication
+//!
+//! `sslmode` follows libpq (`disable`, `allow`, `prefer`, `require`, `verify-ca`,
+//! `verify-full`), with `sslrootcert` (a file or `system`), client certificates and
+//! `sslnegotiation=direct` (PostgreSQL 17+), on rustls. Authentication: trust, password, MD5,
+//! SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (`channel_binding`), certificates, and libpq 16's
+//! `require_auth`. Passwords never appear in `Debug` output or errors.
+//!
+//! ## Embedding the sans-IO core
+//!
+//! [`conn::ConnectionCore`] is the whole protocol state machine with no IO, no clock and no
+//! randomness: feed it bytes, write what it gives you, read its events. [`protocol`] has every
+//! message's encoder and decoder for proxies, test servers and fuzzers.
+//!
+//! ## Features
+//!
+//! - `tokio` (default): the async [`Connection`].
+//! - `rustls` (default): TLS with the ring provider. Without it, `sslmode=prefer` means
+//!   plaintext and stricter modes fail.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod conn;
 pub mod blocking;
+pub mod conn;
 mod driver;
 mod error;
 pub mod protocol;
@@ -16,6 +110,7 @@ mod client;
 pub use conn::{Config, IsolationLevel, Statement, ToStatement};
 pub use driver::{CancelToken, Notification};
 pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
+// The paved path: what most programs need, at the crate root.
 pub use types::{Dumper, FromRow, Loader, Params, Row};
 
 #[cfg(feature = "tokio")]

@@ -23,7 +23,8 @@ impl Connection {
 
     /// Connects with a parsed [`Config`].
     pub fn connect_config(config: &Config) -> Result<Self, Error> {
-        let mut plan = ConnectPlan::new(config, driver::os_user().as_deref(), driver::random_seed())?;
+        let mut plan =
+            ConnectPlan::new(config, driver::os_user().as_deref(), driver::random_seed())?;
         for w in plan.take_warnings() {
             log::warn!(target: "pgtusk", "{w}");
         }
@@ -120,12 +121,20 @@ fn run_startup(
 
 /// Opens the socket of a target: its Unix socket, or TCP to `hostaddr` or each address the
 /// host name resolves to, in order.
-pub(crate) fn open_socket(target: &Target, config: &Config, deadline: Option<Instant>) -> Result<Stream, Error> {
+pub(crate) fn open_socket(
+    target: &Target,
+    config: &Config,
+    deadline: Option<Instant>,
+) -> Result<Stream, Error> {
     if let Some(path) = target.socket_path() {
         #[cfg(unix)]
         {
             let s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
-                Error::with_source(ErrorKind::Io, format!("cannot connect to {}", path.display()), e)
+                Error::with_source(
+                    ErrorKind::Io,
+                    format!("cannot connect to {}", path.display()),
+                    e,
+                )
             })?;
             return Ok(Stream::Unix(s));
         }
@@ -138,7 +147,9 @@ pub(crate) fn open_socket(target: &Target, config: &Config, deadline: Option<Ins
             let host = target.host.name();
             (host.as_ref(), target.port)
                 .to_socket_addrs()
-                .map_err(|e| Error::with_source(ErrorKind::Io, format!("cannot resolve host {host}"), e))?
+                .map_err(|e| {
+                    Error::with_source(ErrorKind::Io, format!("cannot resolve host {host}"), e)
+                })?
                 .collect()
         }
     };
@@ -153,21 +164,31 @@ pub(crate) fn open_socket(target: &Target, config: &Config, deadline: Option<Ins
                 driver::configure_tcp(&socket2::SockRef::from(&tcp), config)?;
                 return Ok(Stream::Tcp(tcp));
             }
-            Err(e) => last = Some(Error::with_source(ErrorKind::Io, format!("cannot connect to {addr}"), e)),
+            Err(e) => {
+                last =
+                    Some(Error::with_source(ErrorKind::Io, format!("cannot connect to {addr}"), e))
+            }
         }
     }
-    Err(last.unwrap_or_else(|| Error::new(ErrorKind::Io, format!("host {} has no address", target.host.name()))))
+    Err(last.unwrap_or_else(|| {
+        Error::new(ErrorKind::Io, format!("host {} has no address", target.host.name()))
+    }))
 }
 
 /// Runs the TLS handshake over a TCP stream.
 #[cfg(feature = "rustls")]
-fn upgrade(stream: Stream, config: &Config, target: &Target) -> Result<(Stream, Option<Vec<u8>>), Error> {
+fn upgrade(
+    stream: Stream,
+    config: &Config,
+    target: &Target,
+) -> Result<(Stream, Option<Vec<u8>>), Error> {
     let Stream::Tcp(mut tcp) = stream else {
         return Err(Error::new(ErrorKind::Tls, "TLS is only used over TCP"));
     };
     let connector = crate::tls::TlsConnector::new(config, &target.host.name())?;
-    let mut conn = rustls::ClientConnection::new(connector.client_config(), connector.server_name())
-        .map_err(|e| Error::with_source(ErrorKind::Tls, "cannot start TLS", e))?;
+    let mut conn =
+        rustls::ClientConnection::new(connector.client_config(), connector.server_name())
+            .map_err(|e| Error::with_source(ErrorKind::Tls, "cannot start TLS", e))?;
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp)
             .map_err(|e| Error::with_source(ErrorKind::Tls, "TLS handshake failed", e))?;
@@ -195,7 +216,10 @@ impl CancelToken {
             if answer == *b"S" {
                 stream = upgrade(stream, &self.config, &self.target)?.0;
             } else if self.config.get_ssl_mode().requires_tls() {
-                return Err(Error::new(ErrorKind::Tls, "server refused TLS for the cancel request"));
+                return Err(Error::new(
+                    ErrorKind::Tls,
+                    "server refused TLS for the cancel request",
+                ));
             }
         }
         stream.write_all(&self.request_bytes()?)?;

@@ -193,7 +193,12 @@ impl Connection {
 
     /// Runs a statement to its end (retrying once when the statement cache says a fresh
     /// preparation fixes the failure).
-    fn run<S, P>(&mut self, stmt: &S, params: &P, on_row: &mut dyn FnMut(Row)) -> Result<Collector, Error>
+    fn run<S, P>(
+        &mut self,
+        stmt: &S,
+        params: &P,
+        on_row: &mut dyn FnMut(Row),
+    ) -> Result<Collector, Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -294,7 +299,11 @@ impl Connection {
     }
 
     /// Prepares a statement with some parameter types given (0 = let the server infer).
-    pub fn prepare_typed(&mut self, sql: &str, types: &[crate::protocol::Oid]) -> Result<Statement, Error> {
+    pub fn prepare_typed(
+        &mut self,
+        sql: &str,
+        types: &[crate::protocol::Oid],
+    ) -> Result<Statement, Error> {
         self.abandon_previous();
         let name = format!("pgtusk_s{}", self.next_statement);
         self.next_statement += 1;
@@ -430,7 +439,8 @@ impl Iterator for RowIter<'_> {
             return None;
         }
         loop {
-            let step = self.conn.next_response(self.req).and_then(|r| self.collector.on_response(r));
+            let step =
+                self.conn.next_response(self.req).and_then(|r| self.collector.on_response(r));
             match step {
                 Ok(Step::Continue) => {}
                 Ok(Step::Row(row)) => return Some(Ok(row)),

@@ -18,8 +18,7 @@ impl Connection {
     /// Connects with a connection string (a `postgresql://` URL or `key=value` pairs); unset
     /// parameters come from the `PG*` environment variables, then libpq's defaults.
     pub async fn connect(conninfo: &str) -> Result<Self, Error> {
-        let config =
-            Config::from_env_and_str(conninfo).map_err(crate::conn::config_error)?;
+        let config = Config::from_env_and_str(conninfo).map_err(crate::conn::config_error)?;
         config.connect().await
     }
 }
@@ -34,14 +33,19 @@ impl Config {
         }
         while let Some(attempt) = plan.next_attempt() {
             let result = match self.get_connect_timeout() {
-                Some(limit) => match tokio::time::timeout(limit, try_attempt(&mut plan, &attempt)).await {
-                    Ok(r) => r,
-                    Err(_) => Err((
-                        Error::new(ErrorKind::Timeout, format!("connect timed out after {limit:?}")),
-                        None,
-                        false,
-                    )),
-                },
+                Some(limit) => {
+                    match tokio::time::timeout(limit, try_attempt(&mut plan, &attempt)).await {
+                        Ok(r) => r,
+                        Err(_) => Err((
+                            Error::new(
+                                ErrorKind::Timeout,
+                                format!("connect timed out after {limit:?}"),
+                            ),
+                            None,
+                            false,
+                        )),
+                    }
+                }
                 None => try_attempt(&mut plan, &attempt).await,
             };
             match result {
@@ -61,7 +65,10 @@ impl Config {
 
 type AttemptError = (Error, Option<crate::conn::Retry>, bool);
 
-async fn try_attempt(plan: &mut ConnectPlan, attempt: &Attempt) -> Result<Connection, AttemptError> {
+async fn try_attempt(
+    plan: &mut ConnectPlan,
+    attempt: &Attempt,
+) -> Result<Connection, AttemptError> {
     plan.precheck(attempt).map_err(|e| (e, None, false))?;
     let nonce = driver::random_bytes::<18>().map_err(|e| (e, None, false))?;
     let startup = plan.startup_config(attempt, nonce);
@@ -117,7 +124,11 @@ pub(crate) async fn open_socket(target: &Target, config: &Config) -> Result<Stre
         #[cfg(unix)]
         {
             let s = tokio::net::UnixStream::connect(&path).await.map_err(|e| {
-                Error::with_source(ErrorKind::Io, format!("cannot connect to {}", path.display()), e)
+                Error::with_source(
+                    ErrorKind::Io,
+                    format!("cannot connect to {}", path.display()),
+                    e,
+                )
             })?;
             return Ok(Stream::Unix(s));
         }
@@ -143,7 +154,10 @@ pub(crate) async fn open_socket(target: &Target, config: &Config) -> Result<Stre
                 crate::driver::configure_tcp(&socket2::SockRef::from(&tcp), config)?;
                 return Ok(Stream::Tcp(tcp));
             }
-            Err(e) => last = Some(Error::with_source(ErrorKind::Io, format!("cannot connect to {addr}"), e)),
+            Err(e) => {
+                last =
+                    Some(Error::with_source(ErrorKind::Io, format!("cannot connect to {addr}"), e))
+            }
         }
     }
     Err(last.unwrap_or_else(|| {
@@ -154,7 +168,11 @@ pub(crate) async fn open_socket(target: &Target, config: &Config) -> Result<Stre
 /// Runs the TLS handshake over a TCP stream; returns the TLS stream and the channel-binding
 /// data of the server certificate.
 #[cfg(feature = "rustls")]
-async fn upgrade(stream: Stream, config: &Config, target: &Target) -> Result<(Stream, Option<Vec<u8>>), Error> {
+async fn upgrade(
+    stream: Stream,
+    config: &Config,
+    target: &Target,
+) -> Result<(Stream, Option<Vec<u8>>), Error> {
     let Stream::Tcp(tcp) = stream else {
         return Err(Error::new(ErrorKind::Tls, "TLS is only used over TCP"));
     };
@@ -185,7 +203,10 @@ impl CancelToken {
             if answer == b'S' {
                 stream = upgrade(stream, &self.config, &self.target).await?.0;
             } else if self.config.get_ssl_mode().requires_tls() {
-                return Err(Error::new(ErrorKind::Tls, "server refused TLS for the cancel request"));
+                return Err(Error::new(
+                    ErrorKind::Tls,
+                    "server refused TLS for the cancel request",
+                ));
             }
         }
         stream.write_all(&self.request_bytes()?).await?;

@@ -235,7 +235,12 @@ impl Connection {
 
     /// Runs a statement to its end (retrying once when the statement cache says a fresh
     /// preparation fixes the failure).
-    async fn run<S, P>(&mut self, stmt: &S, params: &P, on_row: &mut (dyn FnMut(Row) + Send)) -> Result<Collector, Error>
+    async fn run<S, P>(
+        &mut self,
+        stmt: &S,
+        params: &P,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<Collector, Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -313,7 +318,11 @@ impl Connection {
 
     /// Runs a query and streams its rows: memory stays bounded whatever the result size,
     /// because the socket is read only as rows are asked for.
-    pub async fn query_stream<S, P>(&mut self, statement: &S, params: P) -> Result<RowStream<'_>, Error>
+    pub async fn query_stream<S, P>(
+        &mut self,
+        statement: &S,
+        params: P,
+    ) -> Result<RowStream<'_>, Error>
     where
         S: ToStatement + ?Sized,
         P: Params,
@@ -340,7 +349,11 @@ impl Connection {
     }
 
     /// Prepares a statement with some parameter types given (0 = let the server infer).
-    pub async fn prepare_typed(&mut self, sql: &str, types: &[crate::protocol::Oid]) -> Result<Statement, Error> {
+    pub async fn prepare_typed(
+        &mut self,
+        sql: &str,
+        types: &[crate::protocol::Oid],
+    ) -> Result<Statement, Error> {
         self.abandon_previous();
         let name = format!("pgtusk_s{}", self.next_statement);
         self.next_statement += 1;

@@ -88,7 +88,12 @@ impl Transaction<'_> {
     pub async fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
         let name = format!("pgtusk_sp_{}", self.depth);
         self.conn.batch_execute(&format!("SAVEPOINT {name}")).await?;
-        Ok(Transaction { conn: self.conn, savepoint: Some(name), depth: self.depth + 1, done: false })
+        Ok(Transaction {
+            conn: self.conn,
+            savepoint: Some(name),
+            depth: self.depth + 1,
+            done: false,
+        })
     }
 
     /// Commits (or releases the savepoint).

@@ -42,7 +42,10 @@ enum State {
     Counting(u32),
     /// Being prepared by a request in flight.
     Preparing(Arc<str>),
-    Prepared { name: Arc<str>, columns: Option<Arc<Columns>> },
+    Prepared {
+        name: Arc<str>,
+        columns: Option<Arc<Columns>>,
+    },
 }
 
 #[derive(Debug)]
@@ -90,10 +93,8 @@ impl StatementCache {
         self.clock += 1;
         let now = self.clock;
         let threshold = self.threshold;
-        if let Some(entry) = self
-            .entries
-            .get_mut(sql)
-            .and_then(|list| list.iter_mut().find(|e| *e.types == *types))
+        if let Some(entry) =
+            self.entries.get_mut(sql).and_then(|list| list.iter_mut().find(|e| *e.types == *types))
         {
             entry.last_used = now;
             return match &mut entry.state {
@@ -158,7 +159,9 @@ impl StatementCache {
                 let e = list.swap_remove(i);
                 self.len -= 1;
                 match e.state {
-                    State::Prepared { name, .. } | State::Preparing(name) => self.to_close.push(name),
+                    State::Prepared { name, .. } | State::Preparing(name) => {
+                        self.to_close.push(name)
+                    }
                     State::Counting(_) => {}
                 }
             }
@@ -170,7 +173,12 @@ impl StatementCache {
 
     /// Records the end of an execution that prepared `name`: `parsed` says whether the
     /// server created the statement; `columns` is its described result.
-    pub(crate) fn prepared(&mut self, name: &Arc<str>, parsed: bool, columns: Option<Arc<Columns>>) {
+    pub(crate) fn prepared(
+        &mut self,
+        name: &Arc<str>,
+        parsed: bool,
+        columns: Option<Arc<Columns>>,
+    ) {
         let mut found = false;
         for list in self.entries.values_mut() {
             for e in list.iter_mut() {

@@ -120,7 +120,8 @@ impl ConnectPlan {
                 "sslmode requires TLS, but pgtusk was built without the `rustls` feature",
             ));
         }
-        let unix = matches!(attempt.target.host, Host::Unix(_)) && attempt.target.hostaddr.is_none();
+        let unix =
+            matches!(attempt.target.host, Host::Unix(_)) && attempt.target.hostaddr.is_none();
         if unix && self.config.get_ssl_mode().requires_tls() {
             return Err(Error::new(
                 ErrorKind::Tls,
@@ -195,15 +196,20 @@ impl ConnectPlan {
     pub fn failed(&mut self, attempt: Attempt, error: Error, retry: Option<Retry>, tls_used: bool) {
         let mode = self.config.get_ssl_mode();
         let server_refused = error.kind() == ErrorKind::Db;
-        let fallback = if retry == Some(Retry::ProtocolV3_0) && attempt.protocol > ProtocolVersion::V3_0 {
-            Some(Attempt { protocol: ProtocolVersion::V3_0, ..attempt.clone() })
-        } else if !attempt.fallback && server_refused && mode == SslMode::Prefer && tls_used {
-            Some(Attempt { tls: TlsStart::None, fallback: true, ..attempt.clone() })
-        } else if !attempt.fallback && server_refused && mode == SslMode::Allow && !tls_used {
-            Some(Attempt { tls: TlsStart::SslRequest { required: true }, fallback: true, ..attempt.clone() })
-        } else {
-            None
-        };
+        let fallback =
+            if retry == Some(Retry::ProtocolV3_0) && attempt.protocol > ProtocolVersion::V3_0 {
+                Some(Attempt { protocol: ProtocolVersion::V3_0, ..attempt.clone() })
+            } else if !attempt.fallback && server_refused && mode == SslMode::Prefer && tls_used {
+                Some(Attempt { tls: TlsStart::None, fallback: true, ..attempt.clone() })
+            } else if !attempt.fallback && server_refused && mode == SslMode::Allow && !tls_used {
+                Some(Attempt {
+                    tls: TlsStart::SslRequest { required: true },
+                    fallback: true,
+                    ..attempt.clone()
+                })
+            } else {
+                None
+            };
         if let Some(next) = fallback {
             self.queue.push_front(next);
         }
@@ -242,8 +248,7 @@ impl ConnectPlan {
 
     /// The error to report when every attempt failed.
     pub fn into_error(self) -> Error {
-        self.last_error
-            .unwrap_or_else(|| Error::new(ErrorKind::Config, "no host to connect to"))
+        self.last_error.unwrap_or_else(|| Error::new(ErrorKind::Config, "no host to connect to"))
     }
 
     /// The connection parameters being used.

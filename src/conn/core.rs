@@ -140,7 +140,11 @@ impl ConnectionCore {
             params: Vec::new(),
             backend_key: None,
             tls: false,
-            max_message_len: if max_message_len == 0 { DEFAULT_MAX_MESSAGE_LEN } else { max_message_len },
+            max_message_len: if max_message_len == 0 {
+                DEFAULT_MAX_MESSAGE_LEN
+            } else {
+                max_message_len
+            },
             retry: None,
             deferred,
         })
@@ -233,7 +237,10 @@ impl ConnectionCore {
     /// `tls_server_end_point` is the RFC 5929 channel-binding data of the server certificate
     /// (see [`tls_server_end_point`](crate::protocol::auth::scram::tls_server_end_point)), used
     /// for SCRAM-SHA-256-PLUS.
-    pub fn handle_tls_established(&mut self, tls_server_end_point: Option<Vec<u8>>) -> Result<(), Error> {
+    pub fn handle_tls_established(
+        &mut self,
+        tls_server_end_point: Option<Vec<u8>>,
+    ) -> Result<(), Error> {
         self.check_open()?;
         let State::Startup(s) = &mut self.state else {
             return Err(Error::misuse("handle_tls_established called after startup"));
@@ -317,10 +324,10 @@ impl ConnectionCore {
         self.drop_unfilled_slice();
         self.check_open()?;
         loop {
-            if self.skipping {
-                if let Some(ev) = self.pop_aborted() {
-                    return Ok(Some(ev));
-                }
+            if self.skipping
+                && let Some(ev) = self.pop_aborted()
+            {
+                return Ok(Some(ev));
             }
             if let State::Startup(s) = &mut self.state {
                 match s.handle_ssl_response(&mut self.read_buf, &mut self.write_buf) {
@@ -372,7 +379,9 @@ impl ConnectionCore {
     {
         self.check_ready()?;
         if matches!(self.copy, Copy::In) {
-            return Err(Error::misuse("a COPY FROM STDIN is in progress; finish or abort it first"));
+            return Err(Error::misuse(
+                "a COPY FROM STDIN is in progress; finish or abort it first",
+            ));
         }
         let req = RequestId(self.next_id);
         let buf_len = self.write_buf.len();
@@ -628,7 +637,8 @@ impl ConnectionCore {
     }
 
     fn unexpected(&self, msg: &BackendMessage) -> Error {
-        let expecting = self.pending.front().map_or("nothing (no request pending)", |p| p.expect.describe());
+        let expecting =
+            self.pending.front().map_or("nothing (no request pending)", |p| p.expect.describe());
         Error::protocol(format!("got {} while expecting {expecting}", msg.name()))
     }
 
@@ -656,7 +666,9 @@ impl ConnectionCore {
                 self.tx_status = status;
                 self.copy = Copy::None;
                 self.pending.pop_front();
-                return Ok((!abandoned).then_some(Event::Response(req, Response::ReadyForQuery(status))));
+                return Ok(
+                    (!abandoned).then_some(Event::Response(req, Response::ReadyForQuery(status)))
+                );
             }
             (Expect::Parse, M::ParseComplete) => Response::ParseComplete,
             (Expect::Bind, M::BindComplete) => Response::BindComplete,
@@ -666,9 +678,10 @@ impl ConnectionCore {
                 pop = false;
                 Response::ParameterDescription(d)
             }
-            (Expect::DescribeStatement { got_params: true } | Expect::DescribePortal, M::NoData) => {
-                Response::NoData
-            }
+            (
+                Expect::DescribeStatement { got_params: true } | Expect::DescribePortal,
+                M::NoData,
+            ) => Response::NoData,
             (
                 Expect::DescribeStatement { got_params: true } | Expect::DescribePortal,
                 M::RowDescription(d),
@@ -677,7 +690,9 @@ impl ConnectionCore {
                 pop = false;
                 Response::RowDescription(d)
             }
-            (Expect::Execute | Expect::SimpleQuery { .. }, M::DataRow(row)) if self.copy == Copy::None => {
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::DataRow(row))
+                if self.copy == Copy::None =>
+            {
                 pop = false;
                 Response::DataRow(row)
             }
@@ -713,11 +728,15 @@ impl ConnectionCore {
                 self.copy = Copy::Out;
                 Response::CopyOut(c)
             }
-            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyData(d)) if self.copy == Copy::Out => {
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyData(d))
+                if self.copy == Copy::Out =>
+            {
                 pop = false;
                 Response::CopyData(d)
             }
-            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyDone) if self.copy == Copy::Out => {
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyDone)
+                if self.copy == Copy::Out =>
+            {
                 pop = false;
                 self.copy = Copy::None;
                 Response::CopyDone

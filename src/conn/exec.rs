@@ -107,12 +107,12 @@ impl Exec {
         };
         let collector = match plan {
             Plan::Unnamed => Collector::default(),
-            Plan::Prepare { name } => Collector { ticket: Ticket::Prepare(name), ..Collector::default() },
-            Plan::Cached { name, columns } => Collector {
-                preset: columns,
-                ticket: Ticket::Cached(name),
-                ..Collector::default()
-            },
+            Plan::Prepare { name } => {
+                Collector { ticket: Ticket::Prepare(name), ..Collector::default() }
+            }
+            Plan::Cached { name, columns } => {
+                Collector { preset: columns, ticket: Ticket::Cached(name), ..Collector::default() }
+            }
         };
         Ok((req, collector))
     }
@@ -120,7 +120,11 @@ impl Exec {
     /// Ends a request: updates the cache from its outcome and returns its result. When the
     /// failure is one a fresh preparation fixes (see the cache's module docs) and no
     /// transaction is open, `collector.retry` is set: run the call once more.
-    pub(crate) fn finish(&mut self, collector: &mut Collector, status: TransactionStatus) -> Result<(), Error> {
+    pub(crate) fn finish(
+        &mut self,
+        collector: &mut Collector,
+        status: TransactionStatus,
+    ) -> Result<(), Error> {
         if collector.forget_all {
             self.cache.clear();
         }
@@ -210,29 +214,26 @@ impl Collector {
             Response::NoData => self.columns = None,
             Response::ParameterDescription(d) => self.param_types = d.types().collect(),
             Response::DataRow(data) => {
-                let columns = self.columns.clone().or_else(|| self.preset.clone()).ok_or_else(
-                    || Error::protocol("DataRow without a row description"),
-                )?;
+                let columns = self
+                    .columns
+                    .clone()
+                    .or_else(|| self.preset.clone())
+                    .ok_or_else(|| Error::protocol("DataRow without a row description"))?;
                 return Ok(Step::Row(Row::new(columns, data)?));
             }
             Response::ParseComplete => self.parsed = true,
             Response::CommandComplete(c) => self.complete(&c),
-            Response::Error(fields) => {
-                if self.error.is_none() {
-                    self.error = Some(Error::db(DbError::from_fields(&fields)));
-                }
+            // The first error of a request is the one reported.
+            Response::Error(fields) if self.error.is_none() => {
+                self.error = Some(Error::db(DbError::from_fields(&fields)));
             }
-            Response::Aborted => {
-                if self.error.is_none() {
-                    self.error = Some(Error::new(ErrorKind::Aborted, "statement was not executed"));
-                }
+            Response::Aborted if self.error.is_none() => {
+                self.error = Some(Error::new(ErrorKind::Aborted, "statement was not executed"));
             }
-            Response::CopyIn(_) | Response::CopyOut(_) => {
-                if self.error.is_none() {
-                    self.error = Some(Error::misuse(
-                        "COPY is not supported by this method; use copy_in or copy_out",
-                    ));
-                }
+            Response::CopyIn(_) | Response::CopyOut(_) if self.error.is_none() => {
+                self.error = Some(Error::misuse(
+                    "COPY is not supported by this method; use copy_in or copy_out",
+                ));
             }
             Response::ReadyForQuery(_) => return Ok(Step::Done),
             _ => {}
@@ -259,7 +260,6 @@ impl Collector {
     pub(crate) fn rows_affected(&self) -> u64 {
         self.rows_affected.unwrap_or(0)
     }
-
 }
 
 /// Checks the number of rows of `query_one` (exactly one).

@@ -21,12 +21,12 @@ pub(crate) mod txn;
 pub use self::core::ConnectionCore;
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
-pub use connect::{Attempt, ConnectPlan};
 pub(crate) use connect::config_error;
+pub use connect::{Attempt, ConnectPlan};
 pub use event::{Event, RequestId, Response};
+pub use exec::{Statement, StatementRef, ToStatement};
 pub use request::RequestBuilder;
 pub use startup::{Retry, StartupConfig, TlsStart};
-pub use exec::{Statement, StatementRef, ToStatement};
 pub use txn::IsolationLevel;
 #[cfg(test)]
 mod tests;

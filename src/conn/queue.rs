@@ -17,11 +17,15 @@ use super::event::RequestId;
 pub(crate) enum Expect {
     /// A simple Query: results until ReadyForQuery. `copy_in` says the caller is ready to
     /// stream COPY FROM STDIN data.
-    SimpleQuery { copy_in: bool },
+    SimpleQuery {
+        copy_in: bool,
+    },
     Parse,
     Bind,
     /// Describe of a statement: ParameterDescription, then RowDescription or NoData.
-    DescribeStatement { got_params: bool },
+    DescribeStatement {
+        got_params: bool,
+    },
     DescribePortal,
     Execute,
     Close,

@@ -251,10 +251,9 @@ impl Startup {
                 self.phase = Phase::AwaitAuthRequest;
                 Ok(None)
             }
-            other => Err(Error::protocol(format!(
-                "invalid answer {:?} to SSLRequest",
-                other as char
-            ))),
+            other => {
+                Err(Error::protocol(format!("invalid answer {:?} to SSLRequest", other as char)))
+            }
         }
     }
 
@@ -287,7 +286,11 @@ impl Startup {
     }
 
     /// Handles one framed message.
-    pub(crate) fn handle(&mut self, msg: BackendMessage, out: &mut BytesMut) -> Result<Step, Error> {
+    pub(crate) fn handle(
+        &mut self,
+        msg: BackendMessage,
+        out: &mut BytesMut,
+    ) -> Result<Step, Error> {
         match msg {
             BackendMessage::NoticeResponse(n) => return Ok(Step::Event(Event::Notice(n))),
             BackendMessage::ErrorResponse(fields) => {
@@ -342,7 +345,9 @@ impl Startup {
             }
             (Phase::AwaitScramOk { plus }, BackendMessage::Authentication(Authentication::Ok)) => {
                 if !plus && self.config.channel_binding == ChannelBinding::Require {
-                    return Err(auth_error("channel binding required, but the server did not use it"));
+                    return Err(auth_error(
+                        "channel binding required, but the server did not use it",
+                    ));
                 }
                 Ok(Step::Continue)
             }
@@ -361,8 +366,12 @@ impl Startup {
         }
     }
 
-    fn negotiate(&mut self, n: &crate::protocol::backend::NegotiateProtocolVersion) -> Result<(), Error> {
-        let offered = ProtocolVersion { major: self.config.max_protocol.major, minor: n.newest_minor() };
+    fn negotiate(
+        &mut self,
+        n: &crate::protocol::backend::NegotiateProtocolVersion,
+    ) -> Result<(), Error> {
+        let offered =
+            ProtocolVersion { major: self.config.max_protocol.major, minor: n.newest_minor() };
         if offered < self.config.min_protocol {
             return Err(Error::new(
                 ErrorKind::Unsupported,
@@ -390,7 +399,8 @@ impl Startup {
                 method.name()
             )));
         }
-        if self.config.channel_binding == ChannelBinding::Require && method != AuthMethod::ScramSha256
+        if self.config.channel_binding == ChannelBinding::Require
+            && method != AuthMethod::ScramSha256
         {
             return Err(auth_error(format!(
                 "channel binding required, but the server requested {} authentication",
@@ -445,7 +455,8 @@ impl Startup {
                 let client = ScramClient::new(self.password()?, mechanism, binding, &nonce)
                     .map_err(|e| Error::with_source(ErrorKind::Auth, "SCRAM setup failed", e))?;
                 let (first, client) = client.client_first();
-                SaslInitialResponse { mechanism: mechanism.name(), data: Some(&first) }.encode(out)?;
+                SaslInitialResponse { mechanism: mechanism.name(), data: Some(&first) }
+                    .encode(out)?;
                 self.phase = Phase::ScramServerFirst {
                     client,
                     plus: mechanism == Mechanism::ScramSha256Plus,

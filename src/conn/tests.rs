@@ -61,7 +61,8 @@ fn rfq(s: TransactionStatus) -> BackendMessage {
 
 fn error(code: &str) -> BackendMessage {
     BackendMessage::ErrorResponse(
-        ErrorFields::new(&[(b'S', "ERROR"), (b'V', "ERROR"), (b'C', code), (b'M', "boom")]).unwrap(),
+        ErrorFields::new(&[(b'S', "ERROR"), (b'V', "ERROR"), (b'C', code), (b'M', "boom")])
+            .unwrap(),
     )
 }
 
@@ -327,7 +328,10 @@ fn abandoned_request_is_drained_silently_and_begin_rolled_back() {
 #[test]
 fn copy_in_flow_and_misuse() {
     let mut core = ready_core();
-    assert_eq!(core.send_copy_data(Bytes::from_static(b"x")).unwrap_err().kind(), ErrorKind::Misuse);
+    assert_eq!(
+        core.send_copy_data(Bytes::from_static(b"x")).unwrap_err().kind(),
+        ErrorKind::Misuse
+    );
     let req = core.send_request(|r| r.copy_query("COPY t FROM STDIN")).unwrap();
     clear_transmit(&mut core);
     core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyInResponse(
@@ -410,14 +414,19 @@ fn failed_request_build_leaves_nothing_behind() {
 fn notices_and_notifications_arrive_any_time() {
     let mut core = ready_core();
     core.handle_input_bytes(&bytes_of(&[
-        BackendMessage::NoticeResponse(ErrorFields::new(&[(b'S', "NOTICE"), (b'M', "hi")]).unwrap()),
+        BackendMessage::NoticeResponse(
+            ErrorFields::new(&[(b'S', "NOTICE"), (b'M', "hi")]).unwrap(),
+        ),
         BackendMessage::NotificationResponse(
             crate::protocol::backend::NotificationResponse::new(7, "c", "p").unwrap(),
         ),
         BackendMessage::ParameterStatus(ParameterStatus::new("TimeZone", "UTC").unwrap()),
     ]));
     let events = drain(&mut core);
-    assert!(matches!(events.as_slice(), [Event::Notice(_), Event::Notification(_), Event::ParameterStatus(_)]));
+    assert!(matches!(
+        events.as_slice(),
+        [Event::Notice(_), Event::Notification(_), Event::ParameterStatus(_)]
+    ));
     assert_eq!(core.parameter("TimeZone"), Some("UTC"));
 }
 
@@ -425,7 +434,13 @@ fn notices_and_notifications_arrive_any_time() {
 fn fatal_error_without_request_closes() {
     let mut core = ready_core();
     core.handle_input_bytes(&bytes_of(&[BackendMessage::ErrorResponse(
-        ErrorFields::new(&[(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "57P01"), (b'M', "terminating")]).unwrap(),
+        ErrorFields::new(&[
+            (b'S', "FATAL"),
+            (b'V', "FATAL"),
+            (b'C', "57P01"),
+            (b'M', "terminating"),
+        ])
+        .unwrap(),
     )]));
     let err = core.poll_event().unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("57P01"));

@@ -57,4 +57,3 @@ pub(crate) fn rollback_sql(savepoint: Option<&str>) -> String {
         None => "ROLLBACK".to_owned(),
     }
 }
-

@@ -54,12 +54,7 @@ impl ConfigError {
     }
 
     fn new(kind: ConfigErrorKind, key: Option<&str>, message: String) -> Self {
-        Self {
-            kind,
-            key: key.map(str::to_owned),
-            env_var: None,
-            message,
-        }
+        Self { kind, key: key.map(str::to_owned), env_var: None, message }
     }
 
     /// `unknown connection parameter "foo"`.

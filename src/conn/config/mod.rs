@@ -104,11 +104,7 @@ pub struct Config {
 
 /// libpq's rule for `connect_timeout`: zero means none, and less than two seconds is two.
 fn normalize_connect_timeout(t: Duration) -> Duration {
-    if t.is_zero() {
-        t
-    } else {
-        t.max(Duration::from_secs(2))
-    }
+    if t.is_zero() { t } else { t.max(Duration::from_secs(2)) }
 }
 
 /// An empty path given as a value means "not given", as in libpq.
@@ -127,9 +123,7 @@ impl Config {
     /// directory (`@` for Linux's abstract namespace); an empty value stands for the default
     /// host. Call it once per host to try several.
     pub fn host(&mut self, host: &str) -> &mut Self {
-        self.hosts
-            .get_or_insert_with(Vec::new)
-            .push(host.to_owned());
+        self.hosts.get_or_insert_with(Vec::new).push(host.to_owned());
         self
     }
 
@@ -449,8 +443,7 @@ impl Config {
 
     /// pgtusk's `statement_cache_size` (default [`DEFAULT_STATEMENT_CACHE_SIZE`]).
     pub fn get_statement_cache_size(&self) -> usize {
-        self.statement_cache_size
-            .unwrap_or(DEFAULT_STATEMENT_CACHE_SIZE)
+        self.statement_cache_size.unwrap_or(DEFAULT_STATEMENT_CACHE_SIZE)
     }
 
     /// pgtusk's `prepare_threshold`, if set (reserved for the statement cache).

@@ -154,10 +154,7 @@ impl Config {
     pub(super) fn check(&self, full: bool) -> Result<(), ConfigError> {
         self.check_host_counts(full)?;
         self.check_ssl(full)?;
-        let (min, max) = (
-            self.get_min_protocol_version(),
-            self.get_max_protocol_version(),
-        );
+        let (min, max) = (self.get_min_protocol_version(), self.get_max_protocol_version());
         // The defaults are the extremes (3.0 and the newest), so only set values can clash.
         if min > max {
             let msg = format!(
@@ -259,10 +256,7 @@ pub(super) fn parse_port(entry: &str) -> Option<u16> {
 
 /// libpq's integer syntax: optional whitespace around an optionally signed decimal number.
 fn parse_int(key: &str, value: &str) -> Result<i64, ConfigError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::invalid(key, value, "an integer"))
+    value.trim().parse().map_err(|_| ConfigError::invalid(key, value, "an integer"))
 }
 
 fn parse_unsigned<T: TryFrom<i64>>(key: &str, value: &str) -> Result<T, ConfigError> {
@@ -281,11 +275,7 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
         "true" | "on" | "yes" => Ok(true),
         "false" | "off" | "no" => Ok(false),
         _ => word.parse::<i64>().map(|n| n != 0).map_err(|_| {
-            ConfigError::invalid(
-                key,
-                value,
-                "a boolean (1, 0, true, false, on, off, yes, no)",
-            )
+            ConfigError::invalid(key, value, "a boolean (1, 0, true, false, on, off, yes, no)")
         }),
     }
 }
@@ -308,10 +298,6 @@ fn parse_version(key: &str, value: &str) -> Result<ProtocolVersion, ConfigError>
     match value {
         "3.0" => Ok(ProtocolVersion::V3_0),
         "3.2" | "latest" => Ok(ProtocolVersion::V3_2),
-        _ => Err(ConfigError::invalid_choice(
-            key,
-            value,
-            &["3.0", "3.2", "latest"],
-        )),
+        _ => Err(ConfigError::invalid_choice(key, value, &["3.0", "3.2", "latest"])),
     }
 }

@@ -20,10 +20,7 @@ impl FromStr for Config {
     /// An empty string is an empty configuration.
     fn from_str(s: &str) -> Result<Self, ConfigError> {
         let mut config = Config::new();
-        match s
-            .strip_prefix("postgresql://")
-            .or_else(|| s.strip_prefix("postgres://"))
-        {
+        match s.strip_prefix("postgresql://").or_else(|| s.strip_prefix("postgres://")) {
             Some(rest) => parse_url(&mut config, rest)?,
             None => parse_conninfo(&mut config, s)?,
         }
@@ -134,10 +131,7 @@ fn parse_netlocs<'a>(config: &mut Config, mut rest: &'a str) -> Result<&'a str, 
                 ConfigError::url(Some("host"), "missing \"]\" after an IPv6 address")
             })?;
             if close == 0 {
-                return Err(ConfigError::url(
-                    Some("host"),
-                    "empty IPv6 address in brackets",
-                ));
+                return Err(ConfigError::url(Some("host"), "empty IPv6 address in brackets"));
             }
             host = &bracketed[..close];
             rest = &bracketed[close + 1..];
@@ -192,16 +186,10 @@ fn parse_query(config: &mut Config, query: &str) -> Result<(), ConfigError> {
             return Err(ConfigError::url(None, what));
         };
         let key = decode_str(key, "query").map_err(|_| {
-            ConfigError::url(
-                None,
-                "a query parameter name is not validly percent-encoded",
-            )
+            ConfigError::url(None, "a query parameter name is not validly percent-encoded")
         })?;
         if value.contains('=') {
-            return Err(ConfigError::url(
-                Some(&key),
-                "extra \"=\" in a query parameter",
-            ));
+            return Err(ConfigError::url(Some(&key), "extra \"=\" in a query parameter"));
         }
         if key == "password" {
             config.password = Some(decode(value, "password")?);

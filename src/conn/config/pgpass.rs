@@ -60,11 +60,7 @@ fn match_field<'a>(field: &'a str, mut wanted: &str) -> Option<&'a str> {
     }
     let mut chars = field.char_indices();
     while let Some((i, c)) = chars.next() {
-        let (c, escaped) = if c == '\\' {
-            (chars.next()?.1, true)
-        } else {
-            (c, false)
-        };
+        let (c, escaped) = if c == '\\' { (chars.next()?.1, true) } else { (c, false) };
         if c == ':' && !escaped && wanted.is_empty() {
             return field.get(i + 1..);
         }
@@ -163,8 +159,5 @@ pub fn default_path(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// The password file for `config`: its `passfile` if set and non-empty, else
 /// [`default_path`].
 pub fn path_for(config: &Config, env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    config
-        .get_passfile()
-        .map(Path::to_owned)
-        .or_else(|| default_path(env))
+    config.get_passfile().map(Path::to_owned).or_else(|| default_path(env))
 }

@@ -109,22 +109,14 @@ impl Config {
             match (host, hostaddr) {
                 ("", Some(addr)) => {
                     let host = Host::Tcp(addr.to_string());
-                    targets.push(Target {
-                        host,
-                        hostaddr,
-                        port,
-                    });
+                    targets.push(Target { host, hostaddr, port });
                 }
                 ("", None) => targets.extend(default_hosts().into_iter().map(|host| Target {
                     host,
                     hostaddr,
                     port,
                 })),
-                (name, _) => targets.push(Target {
-                    host: Host::parse(name),
-                    hostaddr,
-                    port,
-                }),
+                (name, _) => targets.push(Target { host: Host::parse(name), hostaddr, port }),
             }
         }
         Ok(targets)
@@ -156,12 +148,7 @@ impl Config {
         let application_name = non_empty(self.get_application_name())
             .or(non_empty(self.get_fallback_application_name()))
             .map(str::to_owned);
-        Ok(Resolved {
-            user,
-            dbname,
-            application_name,
-            targets,
-        })
+        Ok(Resolved { user, dbname, application_name, targets })
     }
 }
 
@@ -174,9 +161,6 @@ fn default_hosts() -> Vec<Host> {
     if DEFAULT_UNIX_SOCKET_DIRS.is_empty() {
         vec![Host::Tcp("localhost".to_owned())]
     } else {
-        DEFAULT_UNIX_SOCKET_DIRS
-            .iter()
-            .map(|dir| Host::Unix(PathBuf::from(dir)))
-            .collect()
+        DEFAULT_UNIX_SOCKET_DIRS.iter().map(|dir| Host::Unix(PathBuf::from(dir))).collect()
     }
 }

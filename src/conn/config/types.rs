@@ -150,11 +150,7 @@ pub enum SslRootCert {
 impl SslRootCert {
     /// The parameter value: `system` or the file path.
     pub(crate) fn parse(value: &str) -> Self {
-        if value == "system" {
-            Self::System
-        } else {
-            Self::File(PathBuf::from(value))
-        }
+        if value == "system" { Self::System } else { Self::File(PathBuf::from(value)) }
     }
 }
 
@@ -184,10 +180,7 @@ impl RequireAuth {
 
     /// Accepts every method (libpq's default, an unset `require_auth`).
     pub const fn any() -> Self {
-        Self {
-            methods: 0,
-            negated: true,
-        }
+        Self { methods: 0, negated: true }
     }
 
     /// Whether the client accepts a server that authenticates with `method`.
@@ -202,10 +195,7 @@ impl RequireAuth {
     }
 
     fn bit(method: AuthMethod) -> u8 {
-        let i = Self::METHODS
-            .iter()
-            .position(|m| *m == method)
-            .unwrap_or(Self::METHODS.len());
+        let i = Self::METHODS.iter().position(|m| *m == method).unwrap_or(Self::METHODS.len());
         // A method unknown to require_auth (a later AuthMethod variant) maps past the listed
         // bits, so it is never listed: refused by a positive list, accepted by a negative one.
         1u8.checked_shl(i as u32).unwrap_or(0)
@@ -243,11 +233,7 @@ impl FromStr for RequireAuth {
                 let msg = format!(
                     "require_auth method \"{item}\" cannot be mixed with {} methods: either \
                      every method is negated with \"!\" or none is",
-                    if out.negated {
-                        "negated"
-                    } else {
-                        "non-negated"
-                    }
+                    if out.negated { "negated" } else { "non-negated" }
                 );
                 return Err(ConfigError::conflict(KEY, msg));
             }
@@ -270,9 +256,7 @@ impl FromStr for RequireAuth {
 impl fmt::Display for RequireAuth {
     /// libpq's syntax; empty for [`RequireAuth::any`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let listed = Self::METHODS
-            .into_iter()
-            .filter(|m| self.methods & Self::bit(*m) != 0);
+        let listed = Self::METHODS.into_iter().filter(|m| self.methods & Self::bit(*m) != 0);
         for (i, m) in listed.enumerate() {
             let sep = if i == 0 { "" } else { "," };
             let bang = if self.negated { "!" } else { "" };

@@ -14,28 +14,19 @@ fn conninfo_strings() {
             build(|c| _ = c.host("localhost").port(5432).dbname("mydb").user("me")),
         ),
         // Whitespace around '=' and between pairs.
-        (
-            "  host = localhost \t port\t=\t6432  ",
-            build(|c| _ = c.host("localhost").port(6432)),
-        ),
+        ("  host = localhost \t port\t=\t6432  ", build(|c| _ = c.host("localhost").port(6432))),
         ("host\n=\nh", build(|c| _ = c.host("h"))),
         // Quoted values: spaces, escaped quote and backslash, empty.
         ("password='a b'", build(|c| _ = c.password("a b"))),
         (r"password='it\'s'", build(|c| _ = c.password("it's"))),
-        (
-            r"password='back\\slash'",
-            build(|c| _ = c.password(r"back\slash")),
-        ),
+        (r"password='back\\slash'", build(|c| _ = c.password(r"back\slash"))),
         (r"password='\q'", build(|c| _ = c.password("q"))),
         ("user=''", build(|c| _ = c.user(""))),
         (
             "options='-c search_path=app,public' user=u",
             build(|c| _ = c.options("-c search_path=app,public").user("u")),
         ),
-        (
-            "application_name='x'user=u",
-            build(|c| _ = c.application_name("x").user("u")),
-        ),
+        ("application_name='x'user=u", build(|c| _ = c.application_name("x").user("u"))),
         // Unquoted values end at whitespace and take backslash escapes.
         (r"password=a\ b", build(|c| _ = c.password("a b"))),
         (r"password=a\'b", build(|c| _ = c.password("a'b"))),
@@ -54,10 +45,7 @@ fn conninfo_strings() {
             "host=a,b,c port=1,2,3",
             build(|c| _ = c.host("a").host("b").host("c").port(1).port(2).port(3)),
         ),
-        (
-            "host=a,b port=7",
-            build(|c| _ = c.host("a").host("b").port(7)),
-        ),
+        ("host=a,b port=7", build(|c| _ = c.host("a").host("b").port(7))),
         (
             "host=a,,/tmp port=1,,3",
             build(|c| _ = c.host("a").host("").host("/tmp").port(1).port(5432).port(3)),
@@ -80,23 +68,14 @@ fn conninfo_strings() {
             }),
         ),
         // Values.
-        (
-            "connect_timeout=10",
-            build(|c| _ = c.connect_timeout(Duration::from_secs(10))),
-        ),
-        (
-            "connect_timeout=' 10 '",
-            build(|c| _ = c.connect_timeout(Duration::from_secs(10))),
-        ),
+        ("connect_timeout=10", build(|c| _ = c.connect_timeout(Duration::from_secs(10)))),
+        ("connect_timeout=' 10 '", build(|c| _ = c.connect_timeout(Duration::from_secs(10)))),
         ("keepalives=1", build(|c| _ = c.keepalives(true))),
         ("keepalives=0", build(|c| _ = c.keepalives(false))),
         ("keepalives=7", build(|c| _ = c.keepalives(true))),
         ("pooler_mode=on", build(|c| _ = c.pooler_mode(true))),
         ("pooler_mode=FALSE", build(|c| _ = c.pooler_mode(false))),
-        (
-            "sslmode=verify-ca",
-            build(|c| _ = c.ssl_mode(SslMode::VerifyCa)),
-        ),
+        ("sslmode=verify-ca", build(|c| _ = c.ssl_mode(SslMode::VerifyCa))),
         (
             "target_session_attrs=prefer-standby",
             build(|c| _ = c.target_session_attrs(TargetSessionAttrs::PreferStandby)),
@@ -113,24 +92,11 @@ fn conninfo_strings() {
 
 #[test]
 fn connect_timeout_follows_libpq() {
-    let cases = [
-        ("0", None),
-        ("-5", None),
-        ("1", Some(2)),
-        ("2", Some(2)),
-        ("+30", Some(30)),
-    ];
+    let cases = [("0", None), ("-5", None), ("1", Some(2)), ("2", Some(2)), ("+30", Some(30))];
     for (value, want) in cases {
         let c = parse(&format!("connect_timeout={value}"));
-        assert_eq!(
-            c.get_connect_timeout(),
-            want.map(Duration::from_secs),
-            "{value}"
-        );
-        assert!(
-            c.connect_timeout.is_some(),
-            "an explicit {value} must block PGCONNECT_TIMEOUT"
-        );
+        assert_eq!(c.get_connect_timeout(), want.map(Duration::from_secs), "{value}");
+        assert!(c.connect_timeout.is_some(), "an explicit {value} must block PGCONNECT_TIMEOUT");
     }
     let mut c = Config::new();
     c.connect_timeout(Duration::from_millis(500));
@@ -142,10 +108,7 @@ fn connect_timeout_follows_libpq() {
 #[test]
 fn set_param_matches_the_string_forms() {
     let mut c = Config::new();
-    c.set_param("host", "a,b")
-        .unwrap()
-        .set_param("sslmode", "require")
-        .unwrap();
+    c.set_param("host", "a,b").unwrap().set_param("sslmode", "require").unwrap();
     assert_eq!(c, parse("host=a,b sslmode=require"));
     assert!(c.set_param("nope", "x").is_err());
 }

@@ -36,10 +36,8 @@ const SAMPLES: &[(&str, &str, &str)] = &[
 ];
 
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let map: HashMap<String, String> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     move |var| map.get(var).cloned()
 }
 
@@ -52,10 +50,7 @@ fn samples_cover_every_variable() {
 
 #[test]
 fn every_variable_fills_its_parameter() {
-    let env: Vec<(&str, &str)> = SAMPLES
-        .iter()
-        .map(|(var, value, _)| (*var, *value))
-        .collect();
+    let env: Vec<(&str, &str)> = SAMPLES.iter().map(|(var, value, _)| (*var, *value)).collect();
     let mut c = Config::new();
     c.apply_env(env_of(&env)).unwrap();
     assert_eq!(c.get_hosts(), ["envhost"]);
@@ -69,10 +64,7 @@ fn every_variable_fills_its_parameter() {
     assert_eq!(c.get_options(), Some("-c env=1"));
     assert_eq!(c.get_connect_timeout(), Some(Duration::from_secs(7)));
     assert_eq!(c.get_ssl_mode(), SslMode::VerifyFull);
-    assert_eq!(
-        c.get_ssl_root_cert(),
-        Some(&SslRootCert::File("/env/root.crt".into()))
-    );
+    assert_eq!(c.get_ssl_root_cert(), Some(&SslRootCert::File("/env/root.crt".into())));
     assert_eq!(c.get_ssl_cert(), Some("/env/c.crt".as_ref()));
     assert_eq!(c.get_ssl_key(), Some("/env/c.key".as_ref()));
     assert_eq!(c.get_ssl_negotiation(), SslNegotiation::Direct);
@@ -86,20 +78,13 @@ fn every_variable_fills_its_parameter() {
 
 #[test]
 fn explicit_beats_env_for_every_variable() {
-    let env: Vec<(&str, &str)> = SAMPLES
-        .iter()
-        .map(|(var, value, _)| (*var, *value))
-        .collect();
+    let env: Vec<(&str, &str)> = SAMPLES.iter().map(|(var, value, _)| (*var, *value)).collect();
     for &(var, _, explicit) in SAMPLES {
         let key = ENV_VARS.iter().find(|(v, _)| *v == var).unwrap().1;
         let mut want = Config::new();
         want.set_param(key, explicit).unwrap();
         let mut got = want.clone();
-        got.apply_env(env_of(&[(
-            var,
-            SAMPLES.iter().find(|s| s.0 == var).unwrap().1,
-        )]))
-        .unwrap();
+        got.apply_env(env_of(&[(var, SAMPLES.iter().find(|s| s.0 == var).unwrap().1)])).unwrap();
         assert_eq!(got, want, "{var} overrode {key}");
         // Together with everything else, the explicit value still stands.
         let mut all = want.clone();
@@ -118,24 +103,18 @@ fn explicit_beats_env_for_every_variable() {
 /// The Debug text of one parameter's field, found through the Config's Debug output.
 fn param_of(config: &Config, key: &str) -> String {
     let shown = format!("{config:#?}");
-    shown
-        .lines()
-        .find(|l| l.trim_start().starts_with(&format!("{key}:")))
-        .unwrap()
-        .to_owned()
+    shown.lines().find(|l| l.trim_start().starts_with(&format!("{key}:"))).unwrap().to_owned()
 }
 
 #[test]
 fn explicit_empty_blocks_env_and_empty_env_is_ignored() {
     let mut c = parse("host='' user=''");
-    c.apply_env(env_of(&[("PGHOST", "envhost"), ("PGUSER", "envuser")]))
-        .unwrap();
+    c.apply_env(env_of(&[("PGHOST", "envhost"), ("PGUSER", "envuser")])).unwrap();
     assert_eq!(c.get_hosts(), [] as [String; 0]);
     assert_eq!(c.get_user(), Some(""));
 
     let mut c = Config::new();
-    c.apply_env(env_of(&[("PGSSLMODE", ""), ("PGHOST", "")]))
-        .unwrap();
+    c.apply_env(env_of(&[("PGSSLMODE", ""), ("PGHOST", "")])).unwrap();
     assert_eq!(c, Config::new());
 }
 
@@ -146,10 +125,7 @@ fn checks_wait_for_the_environment() {
     c.apply_env(env_of(&[("PGHOST", "a,b")])).unwrap();
     assert_eq!(c.targets().unwrap().len(), 2);
     // ...but without it, resolution refuses.
-    assert_eq!(
-        parse("port=1,2").targets().unwrap_err().kind(),
-        ConfigErrorKind::Conflict
-    );
+    assert_eq!(parse("port=1,2").targets().unwrap_err().kind(), ConfigErrorKind::Conflict);
 
     // sslnegotiation=direct with sslmode unset: PGSSLMODE may supply a strong one.
     let mut c = parse("sslnegotiation=direct");
@@ -160,13 +136,8 @@ fn checks_wait_for_the_environment() {
     // sslrootcert=system implies verify-full; a weaker PGSSLMODE is refused.
     let mut c = parse("sslrootcert=system");
     assert_eq!(c.get_ssl_mode(), SslMode::VerifyFull);
-    let err = c
-        .apply_env(env_of(&[("PGSSLMODE", "require")]))
-        .unwrap_err();
-    assert_eq!(
-        (err.kind(), err.key()),
-        (ConfigErrorKind::Conflict, Some("sslmode"))
-    );
+    let err = c.apply_env(env_of(&[("PGSSLMODE", "require")])).unwrap_err();
+    assert_eq!((err.kind(), err.key()), (ConfigErrorKind::Conflict, Some("sslmode")));
 
     // sslrootcert=system from the environment with an explicit weak mode.
     let mut c = parse("sslmode=prefer");

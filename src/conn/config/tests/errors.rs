@@ -12,19 +12,13 @@ fn check(input: &str, kind: ConfigErrorKind, key: Option<&str>, needles: &[&str]
     assert_eq!(err.kind(), kind, "{input:?}: {msg}");
     assert_eq!(err.key(), key, "{input:?}: {msg}");
     if let Some(key) = key {
-        assert!(
-            msg.contains(&format!("\"{key}\"")) || msg.contains(key),
-            "{input:?}: {msg}"
-        );
+        assert!(msg.contains(&format!("\"{key}\"")) || msg.contains(key), "{input:?}: {msg}");
     }
     for needle in needles {
         assert!(msg.contains(needle), "{input:?}: {msg:?} lacks {needle:?}");
     }
     assert!(!msg.contains(PW), "{input:?} leaks the password: {msg}");
-    assert!(
-        !format!("{err:?}").contains(PW),
-        "{input:?} leaks the password in Debug"
-    );
+    assert!(!format!("{err:?}").contains(PW), "{input:?} leaks the password in Debug");
 }
 
 #[test]
@@ -43,69 +37,22 @@ fn value_errors_name_the_key() {
         ("connect_timeout=ten", "connect_timeout", &["integer"]),
         ("connect_timeout=''", "connect_timeout", &["integer"]),
         ("keepalives_idle=-1", "keepalives_idle", &["non-negative"]),
-        (
-            "keepalives_interval=1.5",
-            "keepalives_interval",
-            &["integer"],
-        ),
-        (
-            "keepalives_count=99999999999",
-            "keepalives_count",
-            &["non-negative"],
-        ),
-        (
-            "statement_cache_size=lots",
-            "statement_cache_size",
-            &["integer"],
-        ),
-        (
-            "prepare_threshold=-1",
-            "prepare_threshold",
-            &["non-negative"],
-        ),
+        ("keepalives_interval=1.5", "keepalives_interval", &["integer"]),
+        ("keepalives_count=99999999999", "keepalives_count", &["non-negative"]),
+        ("statement_cache_size=lots", "statement_cache_size", &["integer"]),
+        ("prepare_threshold=-1", "prepare_threshold", &["non-negative"]),
         ("hostaddr=db.example", "hostaddr", &["numeric"]),
-        (
-            "sslnegotiation=indirect",
-            "sslnegotiation",
-            &["postgres, direct"],
-        ),
-        (
-            "channel_binding=always",
-            "channel_binding",
-            &["disable, prefer, require"],
-        ),
-        (
-            "target_session_attrs=master",
-            "target_session_attrs",
-            &["read-write"],
-        ),
-        (
-            "load_balance_hosts=shuffle",
-            "load_balance_hosts",
-            &["disable, random"],
-        ),
-        (
-            "min_protocol_version=3.1",
-            "min_protocol_version",
-            &["3.0, 3.2, latest"],
-        ),
-        (
-            "max_protocol_version=4",
-            "max_protocol_version",
-            &["3.0, 3.2, latest"],
-        ),
+        ("sslnegotiation=indirect", "sslnegotiation", &["postgres, direct"]),
+        ("channel_binding=always", "channel_binding", &["disable, prefer, require"]),
+        ("target_session_attrs=master", "target_session_attrs", &["read-write"]),
+        ("load_balance_hosts=shuffle", "load_balance_hosts", &["disable, random"]),
+        ("min_protocol_version=3.1", "min_protocol_version", &["3.0, 3.2, latest"]),
+        ("max_protocol_version=4", "max_protocol_version", &["3.0, 3.2, latest"]),
         ("require_auth=kerberos", "require_auth", &["scram-sha-256"]),
     ];
     for (pair, key, needles) in cases {
-        let kind = if *key == "foo" {
-            UnknownParameter
-        } else {
-            InvalidValue
-        };
-        for input in [
-            format!("password={PW} {pair}"),
-            format!("{pair} password={PW}"),
-        ] {
+        let kind = if *key == "foo" { UnknownParameter } else { InvalidValue };
+        for input in [format!("password={PW} {pair}"), format!("{pair} password={PW}")] {
             check(&input, kind, Some(key), needles);
         }
     }
@@ -119,36 +66,12 @@ fn conflicts_name_the_keys() {
             "sslmode",
             &["sslnegotiation=direct", "\"prefer\""],
         ),
-        (
-            "sslnegotiation=direct sslmode=disable",
-            "sslmode",
-            &["sslnegotiation=direct"],
-        ),
-        (
-            "sslrootcert=system sslmode=require",
-            "sslmode",
-            &["sslrootcert=system", "verify-full"],
-        ),
-        (
-            "sslrootcert=system sslmode=verify-ca",
-            "sslmode",
-            &["sslrootcert=system"],
-        ),
-        (
-            "host=a,b port=1,2,3",
-            "port",
-            &["3 port numbers to 2 hosts"],
-        ),
-        (
-            "hostaddr=1.1.1.1,2.2.2.2 port=1,2,3",
-            "port",
-            &["3 port numbers to 2 hosts"],
-        ),
-        (
-            "host=a,b hostaddr=1.2.3.4",
-            "hostaddr",
-            &["2 host names to 1 hostaddr"],
-        ),
+        ("sslnegotiation=direct sslmode=disable", "sslmode", &["sslnegotiation=direct"]),
+        ("sslrootcert=system sslmode=require", "sslmode", &["sslrootcert=system", "verify-full"]),
+        ("sslrootcert=system sslmode=verify-ca", "sslmode", &["sslrootcert=system"]),
+        ("host=a,b port=1,2,3", "port", &["3 port numbers to 2 hosts"]),
+        ("hostaddr=1.1.1.1,2.2.2.2 port=1,2,3", "port", &["3 port numbers to 2 hosts"]),
+        ("host=a,b hostaddr=1.2.3.4", "hostaddr", &["2 host names to 1 hostaddr"]),
         (
             "min_protocol_version=latest max_protocol_version=3.0",
             "min_protocol_version",
@@ -159,54 +82,19 @@ fn conflicts_name_the_keys() {
         ("require_auth=md5,md5", "require_auth", &["more than once"]),
     ];
     for (pair, key, needles) in cases {
-        check(
-            &format!("password={PW} {pair}"),
-            Conflict,
-            Some(key),
-            needles,
-        );
+        check(&format!("password={PW} {pair}"), Conflict, Some(key), needles);
     }
 }
 
 #[test]
 fn conninfo_syntax_errors() {
-    check(
-        &format!("password={PW} host"),
-        Syntax,
-        Some("host"),
-        &["missing \"=\""],
-    );
-    check(
-        &format!("password={PW} host localhost"),
-        Syntax,
-        Some("host"),
-        &["missing \"=\""],
-    );
+    check(&format!("password={PW} host"), Syntax, Some("host"), &["missing \"=\""]);
+    check(&format!("password={PW} host localhost"), Syntax, Some("host"), &["missing \"=\""]);
     // An unknown token may be the rest of a password with a blank in it: not echoed.
-    check(
-        &format!("password=hunter {PW}"),
-        Syntax,
-        None,
-        &["missing \"=\""],
-    );
-    check(
-        &format!("password='{PW}"),
-        Syntax,
-        Some("password"),
-        &["unterminated"],
-    );
-    check(
-        &format!("password='{PW}\\'"),
-        Syntax,
-        Some("password"),
-        &["unterminated"],
-    );
-    check(
-        &format!("password={PW} =x"),
-        UnknownParameter,
-        Some(""),
-        &[],
-    );
+    check(&format!("password=hunter {PW}"), Syntax, None, &["missing \"=\""]);
+    check(&format!("password='{PW}"), Syntax, Some("password"), &["unterminated"]);
+    check(&format!("password='{PW}\\'"), Syntax, Some("password"), &["unterminated"]);
+    check(&format!("password={PW} =x"), UnknownParameter, Some(""), &[]);
 }
 
 #[test]
@@ -222,35 +110,15 @@ fn url_errors() {
         ("h/db?foo=1", UnknownParameter, Some("foo"), &["\"foo\""]),
         ("h/db?sslmode", InvalidUrl, None, &["\"=\""]),
         ("h/db?sslmode=a=b", InvalidUrl, Some("sslmode"), &["extra"]),
-        (
-            "h/db?sslmode=bogus",
-            InvalidValue,
-            Some("sslmode"),
-            &["verify-full"],
-        ),
-        (
-            "h/db?ssl=false",
-            InvalidValue,
-            Some("ssl"),
-            &["sslmode=require"],
-        ),
+        ("h/db?sslmode=bogus", InvalidValue, Some("sslmode"), &["verify-full"]),
+        ("h/db?ssl=false", InvalidValue, Some("ssl"), &["sslmode=require"]),
         ("h/d%zz", InvalidUrl, Some("dbname"), &["percent"]),
         ("h/d%2", InvalidUrl, Some("dbname"), &["percent"]),
         ("h/d%00", InvalidUrl, Some("dbname"), &["%00"]),
         ("h/d%FF", InvalidUrl, Some("dbname"), &["UTF-8"]),
         ("h%zz/d", InvalidUrl, Some("host"), &["percent"]),
-        (
-            "h/db?port=1,2",
-            Conflict,
-            Some("port"),
-            &["2 port numbers to 1 hosts"],
-        ),
-        (
-            "h/db?sslnegotiation=direct&sslmode=allow",
-            Conflict,
-            Some("sslmode"),
-            &["direct"],
-        ),
+        ("h/db?port=1,2", Conflict, Some("port"), &["2 port numbers to 1 hosts"]),
+        ("h/db?sslnegotiation=direct&sslmode=allow", Conflict, Some("sslmode"), &["direct"]),
     ];
     for (tail, kind, key, needles) in cases {
         check(&format!("postgresql://u:{PW}@{tail}"), *kind, *key, needles);
@@ -262,18 +130,8 @@ fn url_errors() {
         &["query parameter name"],
     );
     // Malformed escapes in the user info name the part, never the text.
-    check(
-        "postgresql://u:hunter2%zz@h",
-        InvalidUrl,
-        Some("password"),
-        &["percent"],
-    );
-    check(
-        "postgresql://u%zz:hunter2@h",
-        InvalidUrl,
-        Some("user"),
-        &["percent"],
-    );
+    check("postgresql://u:hunter2%zz@h", InvalidUrl, Some("password"), &["percent"]);
+    check("postgresql://u%zz:hunter2@h", InvalidUrl, Some("user"), &["percent"]);
     // libpq reads "u:hunt" as host "u", port "hunt" when the password has a raw '/'.
     let err = parse_err("postgresql://u:hunt/er2@h/db");
     assert_eq!(err.key(), Some("port"));
@@ -309,9 +167,6 @@ fn env_errors_name_the_variable() {
         assert_eq!((err.key(), err.env_var()), (Some(key), Some(var)), "{msg}");
         assert!(msg.contains(var) && msg.contains(key), "{msg}");
         assert!(!msg.contains(PW) && !msg.contains("other-secret"), "{msg}");
-        assert_eq!(
-            config, before,
-            "apply_env must leave the config unchanged on error"
-        );
+        assert_eq!(config, before, "apply_env must leave the config unchanged on error");
     }
 }

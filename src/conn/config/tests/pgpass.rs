@@ -52,19 +52,10 @@ fn lookup_edge_cases() {
     assert_eq!(lookup("h:5432:d", "h", 5432, "d", "u"), None);
     assert_eq!(lookup("h:5432:d:u", "h", 5432, "d", "u"), None);
     // An empty password field is an empty password.
-    assert_eq!(
-        lookup("h:5432:d:u:", "h", 5432, "d", "u").as_deref(),
-        Some("")
-    );
+    assert_eq!(lookup("h:5432:d:u:", "h", 5432, "d", "u").as_deref(), Some(""));
     // The first match wins; '*' is a wildcard only as a whole field.
-    assert_eq!(
-        lookup("h*:*:*:*:a\nh:*:*:*:b", "h", 1, "d", "u").as_deref(),
-        Some("b")
-    );
-    assert_eq!(
-        lookup("*:*:*:*:first\nh:*:*:*:second", "h", 1, "d", "u").as_deref(),
-        Some("first")
-    );
+    assert_eq!(lookup("h*:*:*:*:a\nh:*:*:*:b", "h", 1, "d", "u").as_deref(), Some("b"));
+    assert_eq!(lookup("*:*:*:*:first\nh:*:*:*:second", "h", 1, "d", "u").as_deref(), Some("first"));
     // A trailing backslash in a field never matches.
     assert_eq!(lookup("h\\", "h", 1, "d", "u"), None);
     assert_eq!(lookup("", "h", 1, "d", "u"), None);
@@ -88,12 +79,7 @@ fn target_host_names_feed_lookup() {
 #[test]
 fn default_paths() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |var: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == var)
-                .map(|(_, v)| (*v).to_owned())
-        }
+        move |var: &str| pairs.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned())
     };
     assert_eq!(
         pgpass::default_path(env(&[("PGPASSFILE", "/x/pass"), ("HOME", "/home/u")])),
@@ -108,15 +94,9 @@ fn default_paths() {
     }
     assert_eq!(pgpass::default_path(env(&[])), None);
     let config: Config = "passfile=/conf/pass".parse().unwrap();
-    assert_eq!(
-        pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])),
-        Some("/conf/pass".into())
-    );
+    assert_eq!(pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])), Some("/conf/pass".into()));
     let config: Config = "passfile=''".parse().unwrap();
-    assert_eq!(
-        pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])),
-        Some("/x".into())
-    );
+    assert_eq!(pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])), Some("/x".into()));
 }
 
 #[cfg(unix)]
@@ -148,9 +128,6 @@ fn read_password_file_checks_permissions() {
         PasswordFile::Ignored { warning } => assert!(warning.contains("not a plain file")),
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        pgpass::read_password_file(&dir.join("absent")).unwrap(),
-        PasswordFile::Missing
-    );
+    assert_eq!(pgpass::read_password_file(&dir.join("absent")).unwrap(), PasswordFile::Missing);
     std::fs::remove_dir_all(&dir).unwrap();
 }

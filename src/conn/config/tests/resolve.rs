@@ -11,27 +11,15 @@ use crate::protocol::ProtocolVersion;
 use crate::protocol::auth::{AuthMethod, ChannelBinding};
 
 fn tcp(name: &str, port: u16) -> Target {
-    Target {
-        host: Host::Tcp(name.into()),
-        hostaddr: None,
-        port,
-    }
+    Target { host: Host::Tcp(name.into()), hostaddr: None, port }
 }
 
 fn unix(dir: &str, port: u16) -> Target {
-    Target {
-        host: Host::Unix(dir.into()),
-        hostaddr: None,
-        port,
-    }
+    Target { host: Host::Unix(dir.into()), hostaddr: None, port }
 }
 
 fn with_addr(host: Host, addr: &str, port: u16) -> Target {
-    Target {
-        host,
-        hostaddr: Some(addr.parse().unwrap()),
-        port,
-    }
+    Target { host, hostaddr: Some(addr.parse().unwrap()), port }
 }
 
 #[test]
@@ -58,20 +46,14 @@ fn defaults() {
     assert_eq!(c.get_password(), None);
     assert_eq!(c.get_ssl_root_cert(), None);
     // sslrootcert=system changes the default sslmode.
-    assert_eq!(
-        parse("sslrootcert=system").get_ssl_mode(),
-        SslMode::VerifyFull
-    );
+    assert_eq!(parse("sslrootcert=system").get_ssl_mode(), SslMode::VerifyFull);
     assert_eq!(
         parse("sslrootcert=/r.crt").get_ssl_root_cert(),
         Some(&SslRootCert::File("/r.crt".into()))
     );
     // Zero keepalive settings mean the system default.
     let c = parse("keepalives_idle=0 keepalives_count=0");
-    assert_eq!(
-        (c.get_keepalives_idle(), c.get_keepalives_count()),
-        (None, None)
-    );
+    assert_eq!((c.get_keepalives_idle(), c.get_keepalives_count()), (None, None));
     let mut c = Config::new();
     c.keepalives_interval(Duration::from_secs(3));
     assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(3)));
@@ -84,21 +66,11 @@ fn default_host_is_both_socket_directories() {
     assert_eq!(resolved.user, "alice");
     assert_eq!(resolved.dbname, "alice");
     assert_eq!(resolved.application_name, None);
-    assert_eq!(
-        resolved.targets,
-        [unix("/var/run/postgresql", 5432), unix("/tmp", 5432)]
-    );
-    let paths: Vec<PathBuf> = resolved
-        .targets
-        .iter()
-        .filter_map(Target::socket_path)
-        .collect();
+    assert_eq!(resolved.targets, [unix("/var/run/postgresql", 5432), unix("/tmp", 5432)]);
+    let paths: Vec<PathBuf> = resolved.targets.iter().filter_map(Target::socket_path).collect();
     assert_eq!(
         paths,
-        [
-            PathBuf::from("/var/run/postgresql/.s.PGSQL.5432"),
-            PathBuf::from("/tmp/.s.PGSQL.5432")
-        ]
+        [PathBuf::from("/var/run/postgresql/.s.PGSQL.5432"), PathBuf::from("/tmp/.s.PGSQL.5432")]
     );
     assert_eq!(
         parse("port=6000").targets().unwrap(),
@@ -112,38 +84,18 @@ fn targets_expand_hosts() {
     let cases: Vec<(&str, Vec<Target>)> = vec![
         ("host=db", vec![tcp("db", 5432)]),
         ("host=db port=6000", vec![tcp("db", 6000)]),
-        (
-            "host=a,b,c port=7",
-            vec![tcp("a", 7), tcp("b", 7), tcp("c", 7)],
-        ),
+        ("host=a,b,c port=7", vec![tcp("a", 7), tcp("b", 7), tcp("c", 7)]),
         ("host=a,b port=1,2", vec![tcp("a", 1), tcp("b", 2)]),
-        (
-            "host=/sock,@abstract",
-            vec![unix("/sock", 5432), unix("@abstract", 5432)],
-        ),
+        ("host=/sock,@abstract", vec![unix("/sock", 5432), unix("@abstract", 5432)]),
         (
             "host=a,,b port=1,2,3",
-            vec![
-                tcp("a", 1),
-                unix("/var/run/postgresql", 2),
-                unix("/tmp", 2),
-                tcp("b", 3),
-            ],
+            vec![tcp("a", 1), unix("/var/run/postgresql", 2), unix("/tmp", 2), tcp("b", 3)],
         ),
-        (
-            "postgresql://[::1]:1,h",
-            vec![tcp("::1", 1), tcp("h", 5432)],
-        ),
-        (
-            "hostaddr=10.0.0.1",
-            vec![with_addr(Host::Tcp("10.0.0.1".into()), "10.0.0.1", 5432)],
-        ),
+        ("postgresql://[::1]:1,h", vec![tcp("::1", 1), tcp("h", 5432)]),
+        ("hostaddr=10.0.0.1", vec![with_addr(Host::Tcp("10.0.0.1".into()), "10.0.0.1", 5432)]),
         (
             "host=db.example,db2 hostaddr=10.0.0.1, port=1,2",
-            vec![
-                with_addr(Host::Tcp("db.example".into()), "10.0.0.1", 1),
-                tcp("db2", 2),
-            ],
+            vec![with_addr(Host::Tcp("db.example".into()), "10.0.0.1", 1), tcp("db2", 2)],
         ),
         (
             "hostaddr=::1,10.0.0.2 port=5",
@@ -161,15 +113,9 @@ fn targets_expand_hosts() {
         assert_eq!(parse(s).targets().unwrap(), want, "{s}");
     }
     // Only Unix targets without hostaddr have a socket path.
-    assert_eq!(
-        unix("@abstract", 5).socket_path(),
-        Some(PathBuf::from("@abstract/.s.PGSQL.5"))
-    );
+    assert_eq!(unix("@abstract", 5).socket_path(), Some(PathBuf::from("@abstract/.s.PGSQL.5")));
     assert_eq!(tcp("h", 5).socket_path(), None);
-    assert_eq!(
-        with_addr(Host::Unix("/tmp".into()), "::1", 5).socket_path(),
-        None
-    );
+    assert_eq!(with_addr(Host::Unix("/tmp".into()), "::1", 5).socket_path(), None);
 }
 
 #[test]
@@ -181,23 +127,15 @@ fn resolve_user_dbname_and_application_name() {
     let r = parse("dbname=d").resolve(Some("os")).unwrap();
     assert_eq!((r.user.as_str(), r.dbname.as_str()), ("os", "d"));
     let err = Config::new().resolve(None).unwrap_err();
-    assert_eq!(
-        (err.kind(), err.key()),
-        (ConfigErrorKind::MissingUser, Some("user"))
-    );
+    assert_eq!((err.kind(), err.key()), (ConfigErrorKind::MissingUser, Some("user")));
     assert!(Config::new().resolve(Some("")).is_err());
 
-    let r = parse("fallback_application_name=fb user=u")
-        .resolve(None)
-        .unwrap();
+    let r = parse("fallback_application_name=fb user=u").resolve(None).unwrap();
     assert_eq!(r.application_name.as_deref(), Some("fb"));
-    let r = parse("application_name=app fallback_application_name=fb user=u")
-        .resolve(None)
-        .unwrap();
+    let r =
+        parse("application_name=app fallback_application_name=fb user=u").resolve(None).unwrap();
     assert_eq!(r.application_name.as_deref(), Some("app"));
-    let r = parse("application_name='' fallback_application_name=fb user=u")
-        .resolve(None)
-        .unwrap();
+    let r = parse("application_name='' fallback_application_name=fb user=u").resolve(None).unwrap();
     assert_eq!(r.application_name.as_deref(), Some("fb"));
 }
 
@@ -216,15 +154,10 @@ fn builders_and_validate() {
     assert_eq!(c.targets().unwrap().len(), 2);
     c.ssl_mode(SslMode::Allow);
     assert_eq!(c.validate().unwrap_err().key(), Some("sslmode"));
-    c.ssl_mode(SslMode::VerifyFull)
-        .ssl_root_cert(SslRootCert::System);
+    c.ssl_mode(SslMode::VerifyFull).ssl_root_cert(SslRootCert::System);
     c.validate().unwrap();
-    c.min_protocol_version(ProtocolVersion::V3_2)
-        .max_protocol_version(ProtocolVersion::V3_0);
-    assert_eq!(
-        c.validate().unwrap_err().key(),
-        Some("min_protocol_version")
-    );
+    c.min_protocol_version(ProtocolVersion::V3_2).max_protocol_version(ProtocolVersion::V3_0);
+    assert_eq!(c.validate().unwrap_err().key(), Some("min_protocol_version"));
 }
 
 #[test]
@@ -250,22 +183,12 @@ fn require_auth() {
         assert_eq!(r.to_string().parse::<RequireAuth>().unwrap(), r, "{s:?}");
         assert_eq!(parse(&format!("require_auth='{s}'")).get_require_auth(), r);
     }
-    assert_eq!(
-        "!md5,!password".parse::<RequireAuth>().unwrap().to_string(),
-        "!password,!md5"
-    );
+    assert_eq!("!md5,!password".parse::<RequireAuth>().unwrap().to_string(), "!password,!md5");
     assert!(RequireAuth::default().is_any());
     assert!(!"!none".parse::<RequireAuth>().unwrap().is_any());
-    for bad in [
-        "password,!md5",
-        "!md5,password",
-        "md5,md5",
-        "!md5,!md5",
-        "md5,",
-        "!",
-        "MD5",
-        "trust",
-    ] {
+    for bad in
+        ["password,!md5", "!md5,password", "md5,md5", "!md5,!md5", "md5,", "!", "MD5", "trust"]
+    {
         let err = bad.parse::<RequireAuth>().unwrap_err();
         assert_eq!(err.key(), Some("require_auth"), "{bad}");
     }

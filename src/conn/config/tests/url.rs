@@ -19,68 +19,38 @@ fn urls() {
         (
             "postgresql://app:pw@db.example:5433/shop",
             build(|c| {
-                _ = c
-                    .host("db.example")
-                    .port(5433)
-                    .user("app")
-                    .password("pw")
-                    .dbname("shop")
+                _ = c.host("db.example").port(5433).user("app").password("pw").dbname("shop")
             }),
         ),
-        (
-            "postgresql://app@db.example",
-            build(|c| _ = c.host("db.example").user("app")),
-        ),
+        ("postgresql://app@db.example", build(|c| _ = c.host("db.example").user("app"))),
         // An empty user or password is left unset.
         ("postgresql://@h", build(|c| _ = c.host("h"))),
-        (
-            "postgresql://:pw@h",
-            build(|c| _ = c.host("h").password("pw")),
-        ),
+        ("postgresql://:pw@h", build(|c| _ = c.host("h").password("pw"))),
         ("postgresql://u:@h", build(|c| _ = c.host("h").user("u"))),
         // Percent-decoding in every part.
         (
             "postgresql://us%40er:p%3As%2Fs%25w@d%62.example:%35433/my%20db",
             build(|c| {
-                c.host("db.example")
-                    .port(5433)
-                    .user("us@er")
-                    .password("p:s/s%w")
-                    .dbname("my db");
+                c.host("db.example").port(5433).user("us@er").password("p:s/s%w").dbname("my db");
             }),
         ),
-        (
-            "postgresql://u:%C3%A9t%C3%A9@h",
-            build(|c| _ = c.host("h").user("u").password("été")),
-        ),
+        ("postgresql://u:%C3%A9t%C3%A9@h", build(|c| _ = c.host("h").user("u").password("été"))),
         // libpq ends the user info at the first '@'.
-        (
-            "postgresql://u:p@ss@h",
-            build(|c| _ = c.host("ss@h").user("u").password("p")),
-        ),
+        ("postgresql://u:p@ss@h", build(|c| _ = c.host("ss@h").user("u").password("p"))),
         // Unix-socket directories.
         (
             "postgresql://%2Fvar%2Frun%2Fpostgresql/db",
             build(|c| _ = c.host("/var/run/postgresql").dbname("db")),
         ),
-        (
-            "postgresql://%40abstract:5433",
-            build(|c| _ = c.host("@abstract").port(5433)),
-        ),
-        (
-            "postgresql:///db?host=/tmp",
-            build(|c| _ = c.host("/tmp").dbname("db")),
-        ),
+        ("postgresql://%40abstract:5433", build(|c| _ = c.host("@abstract").port(5433))),
+        ("postgresql:///db?host=/tmp", build(|c| _ = c.host("/tmp").dbname("db"))),
         (
             "postgresql:///db?host=%2Ftmp&port=6432",
             build(|c| _ = c.host("/tmp").port(6432).dbname("db")),
         ),
         // IPv6.
         ("postgresql://[::1]", build(|c| _ = c.host("::1"))),
-        (
-            "postgresql://[::1]:5433/db",
-            build(|c| _ = c.host("::1").port(5433).dbname("db")),
-        ),
+        ("postgresql://[::1]:5433/db", build(|c| _ = c.host("::1").port(5433).dbname("db"))),
         (
             "postgresql://[2001:db8::7]?sslmode=disable",
             build(|c| _ = c.host("2001:db8::7").ssl_mode(SslMode::Disable)),
@@ -99,56 +69,23 @@ fn urls() {
                     .dbname("db")
             }),
         ),
-        (
-            "postgresql://a,b/",
-            build(|c| _ = c.host("a").host("b").port(5432).port(5432)),
-        ),
-        (
-            "postgresql://a:6000,b:6000",
-            build(|c| _ = c.host("a").host("b").port(6000).port(6000)),
-        ),
-        (
-            "postgresql://,b",
-            build(|c| _ = c.host("").host("b").port(5432).port(5432)),
-        ),
-        (
-            "postgresql://:6000/db",
-            build(|c| _ = c.port(6000).dbname("db")),
-        ),
+        ("postgresql://a,b/", build(|c| _ = c.host("a").host("b").port(5432).port(5432))),
+        ("postgresql://a:6000,b:6000", build(|c| _ = c.host("a").host("b").port(6000).port(6000))),
+        ("postgresql://,b", build(|c| _ = c.host("").host("b").port(5432).port(5432))),
+        ("postgresql://:6000/db", build(|c| _ = c.port(6000).dbname("db"))),
         // The query.
         ("postgresql://h?", build(|c| _ = c.host("h"))),
-        (
-            "postgresql://h?sslmode=require&",
-            build(|c| _ = c.host("h").ssl_mode(SslMode::Require)),
-        ),
-        (
-            "postgresql://h?ssl=true",
-            build(|c| _ = c.host("h").ssl_mode(SslMode::Require)),
-        ),
-        (
-            "postgresql://h/db?user=x&user=y",
-            build(|c| _ = c.host("h").dbname("db").user("y")),
-        ),
-        (
-            "postgresql://h?password=p%26w",
-            build(|c| _ = c.host("h").password("p&w")),
-        ),
+        ("postgresql://h?sslmode=require&", build(|c| _ = c.host("h").ssl_mode(SslMode::Require))),
+        ("postgresql://h?ssl=true", build(|c| _ = c.host("h").ssl_mode(SslMode::Require))),
+        ("postgresql://h/db?user=x&user=y", build(|c| _ = c.host("h").dbname("db").user("y"))),
+        ("postgresql://h?password=p%26w", build(|c| _ = c.host("h").password("p&w"))),
         (
             "postgresql://h?options=-c%20search_path%3Dapp",
             build(|c| _ = c.host("h").options("-c search_path=app")),
         ),
-        (
-            "postgresql://h?a%70plication_name=x",
-            build(|c| _ = c.host("h").application_name("x")),
-        ),
-        (
-            "postgresql://h?dbname=q&host=k",
-            build(|c| _ = c.host("k").dbname("q")),
-        ),
-        (
-            "postgresql://h/db/with/slash",
-            build(|c| _ = c.host("h").dbname("db/with/slash")),
-        ),
+        ("postgresql://h?a%70plication_name=x", build(|c| _ = c.host("h").application_name("x"))),
+        ("postgresql://h?dbname=q&host=k", build(|c| _ = c.host("k").dbname("q"))),
+        ("postgresql://h/db/with/slash", build(|c| _ = c.host("h").dbname("db/with/slash"))),
     ];
     for (url, want) in cases {
         assert_eq!(parse(url), want, "{url}");
@@ -167,10 +104,7 @@ fn every_query_parameter() {
                &passfile=%2Fpw&statement_cache_size=16&prepare_threshold=5&pooler_mode=true";
     let c = parse(url);
     assert_eq!(c.get_hosts(), ["h"]);
-    assert_eq!(
-        c.get_hostaddrs(),
-        [Some("10.0.0.1".parse::<IpAddr>().unwrap())]
-    );
+    assert_eq!(c.get_hostaddrs(), [Some("10.0.0.1".parse::<IpAddr>().unwrap())]);
     assert_eq!(c.get_ports(), [6543]);
     assert_eq!(c.get_user(), Some("u"));
     assert_eq!(c.get_password(), Some(&b"pw"[..]));
@@ -204,18 +138,9 @@ fn every_query_parameter() {
 #[test]
 fn url_and_conninfo_agree() {
     let pairs = [
-        (
-            "postgresql://u:pw@h:1/d",
-            "user=u password=pw host=h port=1 dbname=d",
-        ),
-        (
-            "postgresql://a:1,b:2/d?sslmode=require",
-            "host=a,b port=1,2 dbname=d sslmode=require",
-        ),
-        (
-            "postgresql:///d?host=/tmp&require_auth=!md5",
-            "host=/tmp dbname=d require_auth=!md5",
-        ),
+        ("postgresql://u:pw@h:1/d", "user=u password=pw host=h port=1 dbname=d"),
+        ("postgresql://a:1,b:2/d?sslmode=require", "host=a,b port=1,2 dbname=d sslmode=require"),
+        ("postgresql:///d?host=/tmp&require_auth=!md5", "host=/tmp dbname=d require_auth=!md5"),
     ];
     for (url, conninfo) in pairs {
         assert_eq!(parse(url), parse(conninfo), "{url} vs {conninfo}");
@@ -242,20 +167,14 @@ fn every_enum_value_round_trips() {
         ("prefer", ChannelBinding::Prefer),
         ("require", ChannelBinding::Require),
     ] {
-        assert_eq!(
-            parse(&format!("channel_binding={v}")).get_channel_binding(),
-            want
-        );
+        assert_eq!(parse(&format!("channel_binding={v}")).get_channel_binding(), want);
     }
     for (v, want) in [
         ("3.0", ProtocolVersion::V3_0),
         ("3.2", ProtocolVersion::V3_2),
         ("latest", ProtocolVersion::V3_2),
     ] {
-        assert_eq!(
-            parse(&format!("max_protocol_version={v}")).get_max_protocol_version(),
-            want
-        );
+        assert_eq!(parse(&format!("max_protocol_version={v}")).get_max_protocol_version(), want);
     }
     assert_eq!("".parse::<RequireAuth>().unwrap(), RequireAuth::any());
 }
