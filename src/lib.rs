@@ -99,6 +99,7 @@ pub mod blocking;
 pub mod conn;
 mod driver;
 mod error;
+pub mod pipeline;
 pub mod protocol;
 #[cfg(feature = "rustls")]
 pub mod tls;
@@ -114,4 +115,4 @@ pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 pub use types::{Dumper, FromRow, Loader, Params, Row};
 
 #[cfg(feature = "tokio")]
-pub use client::{Connection, RowStream, Transaction, TransactionBuilder};
+pub use client::{Connection, Pipeline, RowStream, Transaction, TransactionBuilder};

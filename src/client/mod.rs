@@ -13,6 +13,7 @@
 //! back too: the connection is never handed on inside a transaction it did not ask for.
 
 mod connect;
+mod pipeline;
 mod stream;
 mod transaction;
 
@@ -28,6 +29,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
+pub use pipeline::Pipeline;
 pub use transaction::{Transaction, TransactionBuilder};
 
 use stream::Stream;

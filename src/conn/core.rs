@@ -99,6 +99,18 @@ pub struct ConnectionCore {
     retry: Option<Retry>,
     /// Events produced while handling something else, handed out before reading more.
     deferred: VecDeque<Event>,
+    /// Bytes written so far (for [`Mark`]).
+    transmitted: u64,
+}
+
+/// A point in the queue of requests not yet sent; see [`ConnectionCore::mark`].
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    transmitted: u64,
+    write_len: usize,
+    queued: usize,
+    pending: usize,
+    next_id: u64,
 }
 
 impl std::fmt::Debug for ConnectionCore {
@@ -147,6 +159,7 @@ impl ConnectionCore {
             },
             retry: None,
             deferred,
+            transmitted: 0,
         })
     }
 
@@ -282,6 +295,7 @@ impl ConnectionCore {
 
     /// Records that `n` bytes of the transmit data were written.
     pub fn advance_transmit(&mut self, mut n: usize) {
+        self.transmitted += n as u64;
         while n > 0 {
             if let Some(front) = self.queued.front_mut() {
                 let k = n.min(front.len());
@@ -397,6 +411,34 @@ impl ConnectionCore {
         }
         self.next_id += 1;
         Ok(req)
+    }
+
+    /// Remembers the current end of the request queue, so requests queued after it can be
+    /// withdrawn with [`rewind`](Self::rewind) as long as nothing was written in between.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            transmitted: self.transmitted,
+            write_len: self.write_buf.len(),
+            queued: self.queued.len(),
+            pending: self.pending.len(),
+            next_id: self.next_id,
+        }
+    }
+
+    /// Withdraws every request queued since `mark`. Returns false (and changes nothing) when
+    /// some output was written since, or the connection closed.
+    pub fn rewind(&mut self, mark: Mark) -> bool {
+        let untouched = mark.transmitted == self.transmitted
+            && mark.queued == self.queued.len()
+            && self.write_buf.len() >= mark.write_len
+            && self.pending.len() >= mark.pending;
+        if !untouched || !matches!(self.state, State::Ready) {
+            return false;
+        }
+        self.write_buf.truncate(mark.write_len);
+        self.pending.truncate(mark.pending);
+        self.next_id = mark.next_id;
+        true
     }
 
     /// Shorthand for a simple Query request (`batch_execute`).

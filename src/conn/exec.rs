@@ -60,6 +60,18 @@ impl Exec {
         statement: StatementRef<'_>,
         params: &P,
     ) -> Result<(RequestId, Collector), Error> {
+        self.send_item(core, statement, params, true)
+    }
+
+    /// Like [`send`](Self::send); without `sync` the request joins the current sync group
+    /// (pipeline mode) and the caller sends the Sync later.
+    pub(crate) fn send_item<P: Params + ?Sized>(
+        &mut self,
+        core: &mut ConnectionCore,
+        statement: StatementRef<'_>,
+        params: &P,
+        sync: bool,
+    ) -> Result<(RequestId, Collector), Error> {
         self.formats.clear();
         params.param_formats(&mut self.formats);
         let formats = &self.formats;
@@ -93,7 +105,7 @@ impl Exec {
                 Plan::Cached { name, .. } => r.bind("", name, formats, &adapter, RESULT_FORMATS)?,
             }
             r.execute("", 0)?;
-            r.sync()
+            if sync { r.sync() } else { Ok(()) }
         });
         let req = match sent {
             Ok(req) => req,
@@ -115,6 +127,68 @@ impl Exec {
             }
         };
         Ok((req, collector))
+    }
+
+    /// Queues one statement for many parameter sets: Parse once (unless cached), then Bind +
+    /// Execute per set, and one Sync, so the whole batch is one round trip and one implicit
+    /// transaction (all or nothing). Every set must have the parameter types of the first.
+    pub(crate) fn send_many<P: Params>(
+        &mut self,
+        core: &mut ConnectionCore,
+        sql: &str,
+        rows: &[P],
+    ) -> Result<(RequestId, Collector), Error> {
+        let Some(first) = rows.first() else {
+            return Err(Error::misuse("execute_many needs at least one parameter set"));
+        };
+        self.types.clear();
+        first.param_types(&mut self.types);
+        // A batch has no Describe to learn result columns from, so it does not prepare new
+        // statements itself; it uses one the cache already has.
+        let plan = match self.cache.plan(sql, &self.types) {
+            Plan::Prepare { name } => {
+                self.cache.prepared(&name, false, None);
+                Plan::Unnamed
+            }
+            plan => plan,
+        };
+        let to_close = self.cache.take_to_close();
+        let (types, formats) = (&self.types, &mut self.formats);
+        let sent = core.send_request(|r| {
+            for name in &to_close {
+                r.close_statement(name)?;
+            }
+            let name: &str = match &plan {
+                Plan::Unnamed => "",
+                Plan::Prepare { name } | Plan::Cached { name, .. } => name,
+            };
+            if !matches!(plan, Plan::Cached { .. }) {
+                r.parse(name, sql, types)?;
+            }
+            for params in rows {
+                formats.clear();
+                params.param_formats(formats);
+                r.bind("", name, formats, &BindAdapter(params), RESULT_FORMATS)?;
+                r.execute("", 0)?;
+            }
+            r.sync()
+        });
+        let req = match sent {
+            Ok(req) => req,
+            Err(e) => {
+                self.cache.restore_to_close(to_close);
+                if let Plan::Prepare { name } = &plan {
+                    self.cache.prepared(name, false, None);
+                }
+                return Err(e);
+            }
+        };
+        let ticket = match plan {
+            Plan::Unnamed => Ticket::None,
+            Plan::Prepare { name } => Ticket::Prepare(name),
+            Plan::Cached { name, .. } => Ticket::Cached(name),
+        };
+        Ok((req, Collector { ticket, ..Collector::default() }))
     }
 
     /// Ends a request: updates the cache from its outcome and returns its result. When the

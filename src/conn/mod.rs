@@ -18,7 +18,7 @@ mod request;
 mod startup;
 pub(crate) mod txn;
 
-pub use self::core::ConnectionCore;
+pub use self::core::{ConnectionCore, Mark};
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
 pub(crate) use connect::config_error;

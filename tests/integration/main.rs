@@ -11,4 +11,5 @@ mod query_async;
 mod query_blocking;
 mod session;
 mod transactions;
-mod scratch;
+mod pgbouncer;
+mod pipeline;
