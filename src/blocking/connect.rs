@@ -113,7 +113,14 @@ fn run_startup(
             None => {
                 flush(core, &mut stream)?;
                 stream.set_read_timeout(remaining(deadline)?)?;
-                fill(core, &mut stream)?;
+                fill(core, &mut stream).map_err(|e| {
+                    // SO_RCVTIMEO expiry reads as EAGAIN.
+                    if deadline.is_some() && (e.kind() == ErrorKind::Timeout || super::is_would_block(&e)) {
+                        Error::new(ErrorKind::Timeout, "connect timed out")
+                    } else {
+                        e
+                    }
+                })?;
             }
         }
     }

@@ -12,6 +12,7 @@
 //! ```
 
 mod connect;
+mod pipeline;
 mod stream;
 mod transaction;
 
@@ -26,6 +27,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
+pub use pipeline::Pipeline;
 pub use transaction::{Transaction, TransactionBuilder};
 
 use stream::Stream;
@@ -90,7 +92,6 @@ pub struct Connection {
     notice_handler: NoticeHandler,
     notifications: VecDeque<Notification>,
     cancel: Option<CancelToken>,
-    next_statement: u64,
 }
 
 impl std::fmt::Debug for Connection {
@@ -109,12 +110,11 @@ impl Connection {
         Self {
             core,
             stream,
-            exec: Exec::new(config),
+            exec: Exec::new(config, driver::random_seed()),
             in_flight: None,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
             cancel,
-            next_statement: 1,
         }
     }
 
@@ -285,12 +285,20 @@ impl Connection {
         Ok(RowIter { conn: self, req, collector, done: false })
     }
 
-    /// Runs one or more statements with the simple query protocol (no parameters).
+    /// Runs one or more statements separated by semicolons with the simple query protocol
+    /// (no parameters; results are discarded).
     pub fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.simple_query(sql).map(drop)
+    }
+
+    /// Runs a simple query and returns its collector (for the last command tag).
+    fn simple_query(&mut self, sql: &str) -> Result<Collector, Error> {
         self.abandon_previous();
         let req = self.core.send_query(sql)?;
         self.in_flight = Some(req);
-        self.drive(req, &mut Collector::default(), &mut |_| {})
+        let mut c = Collector::default();
+        self.drive(req, &mut c, &mut |_| {})?;
+        Ok(c)
     }
 
     /// Prepares a named statement on the server.
@@ -305,8 +313,7 @@ impl Connection {
         types: &[crate::protocol::Oid],
     ) -> Result<Statement, Error> {
         self.abandon_previous();
-        let name = format!("pgtusk_s{}", self.next_statement);
-        self.next_statement += 1;
+        let name = self.exec.explicit_name();
         let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
         self.in_flight = Some(req);
         let mut c = Collector::default();

@@ -27,6 +27,28 @@ impl Stream {
         }
     }
 
+    /// Sets the write timeout of the underlying socket (`None`: block for ever).
+    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.set_write_timeout(timeout),
+            #[cfg(unix)]
+            Self::Unix(s) => s.set_write_timeout(timeout),
+            #[cfg(feature = "rustls")]
+            Self::Tls(s) => s.sock.set_write_timeout(timeout),
+        }
+    }
+
+    /// Switches the underlying socket between blocking and non-blocking mode.
+    pub(crate) fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.set_nonblocking(on),
+            #[cfg(unix)]
+            Self::Unix(s) => s.set_nonblocking(on),
+            #[cfg(feature = "rustls")]
+            Self::Tls(s) => s.sock.set_nonblocking(on),
+        }
+    }
+
     /// Shuts the socket down in both directions.
     pub(crate) fn shutdown(&self) {
         let _ = match self {

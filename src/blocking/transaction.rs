@@ -96,14 +96,18 @@ impl Transaction<'_> {
         })
     }
 
-    /// Commits (or releases the savepoint).
+    /// Commits (or releases the savepoint). A transaction in which a statement failed cannot
+    /// commit: the server rolls it back, and this returns an
+    /// [`ErrorKind::Aborted`](crate::ErrorKind::Aborted) error.
     pub fn commit(mut self) -> Result<(), Error> {
         self.done = true;
-        let sql = match &self.savepoint {
-            Some(sp) => format!("RELEASE SAVEPOINT {sp}"),
-            None => "COMMIT".to_owned(),
-        };
-        self.conn.batch_execute(&sql)
+        match &self.savepoint {
+            Some(sp) => self.conn.batch_execute(&format!("RELEASE SAVEPOINT {sp}")),
+            None => {
+                let c = self.conn.simple_query("COMMIT")?;
+                crate::conn::exec::check_commit(c.last_tag())
+            }
+        }
     }
 
     /// Rolls back (to the savepoint, for a nested transaction).

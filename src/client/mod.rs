@@ -99,7 +99,6 @@ pub struct Connection {
     notifications: VecDeque<Notification>,
     cancel: Option<CancelToken>,
     query_timeout: Option<Duration>,
-    next_statement: u64,
 }
 
 impl std::fmt::Debug for Connection {
@@ -118,13 +117,12 @@ impl Connection {
         Self {
             core,
             stream,
-            exec: Exec::new(config),
+            exec: Exec::new(config, driver::random_seed()),
             in_flight: None,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
             cancel,
             query_timeout: None,
-            next_statement: 1,
         }
     }
 
@@ -337,11 +335,17 @@ impl Connection {
     /// Runs one or more statements separated by semicolons with the simple query protocol
     /// (no parameters; results are discarded).
     pub async fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.simple_query(sql).await.map(drop)
+    }
+
+    /// Runs a simple query and returns its collector (for the last command tag).
+    async fn simple_query(&mut self, sql: &str) -> Result<Collector, Error> {
         self.abandon_previous();
         let req = self.core.send_query(sql)?;
         self.in_flight = Some(req);
         let mut c = Collector::default();
-        self.drive_timed(req, &mut c, &mut |_| {}).await
+        self.drive_timed(req, &mut c, &mut |_| {}).await?;
+        Ok(c)
     }
 
     /// Prepares a named statement on the server. The automatic statement cache covers repeated
@@ -357,8 +361,7 @@ impl Connection {
         types: &[crate::protocol::Oid],
     ) -> Result<Statement, Error> {
         self.abandon_previous();
-        let name = format!("pgtusk_s{}", self.next_statement);
-        self.next_statement += 1;
+        let name = self.exec.explicit_name();
         let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
         self.in_flight = Some(req);
         let mut c = Collector::default();

@@ -64,13 +64,17 @@ pub(crate) struct StatementCache {
     len: usize,
     clock: u64,
     next_name: u64,
+    /// Unique to the session, so names never collide with another client's statements on a
+    /// server connection shared through a pooler.
+    prefix: Arc<str>,
     /// Statements to close with the next request.
     to_close: Vec<Arc<str>>,
 }
 
 impl StatementCache {
-    pub(crate) fn new(capacity: usize, threshold: u32) -> Self {
+    pub(crate) fn new(capacity: usize, threshold: u32, prefix: Arc<str>) -> Self {
         Self {
+            prefix,
             capacity,
             threshold,
             entries: HashMap::new(),
@@ -140,7 +144,7 @@ impl StatementCache {
     }
 
     fn new_name(&mut self) -> Arc<str> {
-        let name: Arc<str> = format!("pgtusk_c{}", self.next_name).into();
+        let name: Arc<str> = format!("{}c{}", self.prefix, self.next_name).into();
         self.next_name += 1;
         name
     }
@@ -249,7 +253,7 @@ mod tests {
 
     #[test]
     fn prepares_at_the_threshold_then_reuses() {
-        let mut c = StatementCache::new(10, 2);
+        let mut c = StatementCache::new(10, 2, "t_".into());
         assert!(matches!(c.plan("a", &[]), Plan::Unnamed));
         let Plan::Prepare { name } = c.plan("a", &[]) else { panic!("expected Prepare") };
         c.prepared(&name, true, None);
@@ -260,18 +264,18 @@ mod tests {
 
     #[test]
     fn threshold_one_prepares_at_once_and_zero_disables() {
-        let mut c = StatementCache::new(10, 1);
+        let mut c = StatementCache::new(10, 1, "t_".into());
         assert!(matches!(c.plan("a", &[]), Plan::Prepare { .. }));
-        let mut off = StatementCache::new(10, 0);
+        let mut off = StatementCache::new(10, 0, "t_".into());
         assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
         assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
-        let mut off = StatementCache::new(0, 1);
+        let mut off = StatementCache::new(0, 1, "t_".into());
         assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
     }
 
     #[test]
     fn lru_eviction_closes_the_statement() {
-        let mut c = StatementCache::new(2, 1);
+        let mut c = StatementCache::new(2, 1, "t_".into());
         let Plan::Prepare { name: a } = c.plan("a", &[]) else { panic!() };
         c.prepared(&a, true, None);
         let Plan::Prepare { name: b } = c.plan("b", &[]) else { panic!() };
@@ -284,7 +288,7 @@ mod tests {
 
     #[test]
     fn failed_parse_goes_back_to_counting_and_invalidate_closes() {
-        let mut c = StatementCache::new(10, 1);
+        let mut c = StatementCache::new(10, 1, "t_".into());
         let Plan::Prepare { name } = c.plan("bad", &[]) else { panic!() };
         c.prepared(&name, false, None);
         assert!(!c.has_to_close());

@@ -28,6 +28,9 @@ pub(crate) struct Exec {
     types: Vec<Oid>,
     formats: Vec<Format>,
     cache: StatementCache,
+    /// `pgtusk_<session tag>_`: the prefix of every statement name this connection creates.
+    prefix: Arc<str>,
+    next_explicit: u64,
 }
 
 /// How an execution used the statement cache, for [`Exec::finish`].
@@ -40,8 +43,9 @@ pub(crate) enum Ticket {
 }
 
 impl Exec {
-    /// The execution state for a connection made with `config`.
-    pub(crate) fn new(config: &Config) -> Self {
+    /// The execution state for a connection made with `config`. `session_tag` (random bits
+    /// from the IO driver) makes statement names unique to this session.
+    pub(crate) fn new(config: &Config, session_tag: u64) -> Self {
         let (size, threshold) = if config.get_pooler_mode() {
             (0, 0)
         } else {
@@ -50,7 +54,21 @@ impl Exec {
                 config.get_prepare_threshold().unwrap_or(DEFAULT_PREPARE_THRESHOLD),
             )
         };
-        Self { types: Vec::new(), formats: Vec::new(), cache: StatementCache::new(size, threshold) }
+        let prefix: Arc<str> = format!("pgtusk_{session_tag:016x}_").into();
+        Self {
+            types: Vec::new(),
+            formats: Vec::new(),
+            cache: StatementCache::new(size, threshold, prefix.clone()),
+            prefix,
+            next_explicit: 1,
+        }
+    }
+
+    /// A fresh name for an explicitly prepared statement.
+    pub(crate) fn explicit_name(&mut self) -> String {
+        let name = format!("{}s{}", self.prefix, self.next_explicit);
+        self.next_explicit += 1;
+        name
     }
 
     /// Queues a statement and returns its request with the collector for its responses.
@@ -271,6 +289,8 @@ pub(crate) struct Collector {
     parsed: bool,
     /// A command tag said the server forgot its prepared statements.
     forget_all: bool,
+    /// The last command tag.
+    last_complete: Option<CommandComplete>,
     /// Set by [`Exec::finish`]: run the call once more.
     pub(crate) retry: bool,
     /// This run is already the retry.
@@ -320,7 +340,13 @@ impl Collector {
         self.error.take()
     }
 
+    /// The last command tag received (`"COMMIT"`, `"INSERT 0 1"`...).
+    pub(crate) fn last_tag(&self) -> Option<&str> {
+        self.last_complete.as_ref().map(CommandComplete::tag)
+    }
+
     fn complete(&mut self, c: &CommandComplete) {
+        self.last_complete = Some(c.clone());
         let tag = c.tag();
         if tag == "DISCARD ALL" || tag.starts_with("DEALLOCATE") {
             self.forget_all = true;
@@ -356,6 +382,18 @@ pub(crate) fn at_most_one(mut rows: Vec<Row>) -> Result<Option<Row>, Error> {
         ));
     }
     Ok(rows.pop())
+}
+
+/// Checks the answer to `COMMIT`: a transaction that had already failed answers with the tag
+/// `ROLLBACK`, which must not pass for a successful commit.
+pub(crate) fn check_commit(tag: Option<&str>) -> Result<(), Error> {
+    if tag == Some("ROLLBACK") {
+        return Err(Error::new(
+            ErrorKind::Aborted,
+            "COMMIT rolled the transaction back: a statement in it had failed",
+        ));
+    }
+    Ok(())
 }
 
 /// Loads the single value of `query_scalar`'s row.

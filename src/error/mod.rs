@@ -47,8 +47,8 @@ pub enum ErrorKind {
     Conversion,
     /// A query expected one row (or at most one) and got another number.
     RowCount,
-    /// A pipelined request was skipped by the server because an earlier one in the same sync
-    /// group failed.
+    /// Not done because of an earlier failure: a pipelined statement the server skipped after
+    /// an error in its sync group, or a COMMIT of a transaction in which a statement failed.
     Aborted,
     /// The server or protocol feature is not supported by this driver (GSSAPI, SSPI...).
     Unsupported,
@@ -70,7 +70,7 @@ impl ErrorKind {
             Self::Db => "database error",
             Self::Conversion => "conversion error",
             Self::RowCount => "unexpected number of rows",
-            Self::Aborted => "skipped: an earlier pipelined statement failed",
+            Self::Aborted => "aborted by an earlier failure",
             Self::Unsupported => "not supported",
         }
     }
@@ -109,7 +109,12 @@ impl Error {
 
     /// A database error from the server's report.
     pub(crate) fn db(db: DbError) -> Self {
-        Self(Arc::new(Inner { kind: ErrorKind::Db, message: None, db: Some(Box::new(db)), source: None }))
+        Self(Arc::new(Inner {
+            kind: ErrorKind::Db,
+            message: None,
+            db: Some(Box::new(db)),
+            source: None,
+        }))
     }
 
     /// An API-misuse error.
@@ -144,7 +149,9 @@ impl Error {
         match Arc::try_unwrap(self.0) {
             Ok(inner) => Self(Arc::new(Inner { message: Some(message.into()), ..inner })),
             Err(shared) if shared.source.is_none() => Self::conversion(message),
-            Err(shared) => Self::with_source(ErrorKind::Conversion, context.to_string(), Self(shared)),
+            Err(shared) => {
+                Self::with_source(ErrorKind::Conversion, context.to_string(), Self(shared))
+            }
         }
     }
 
@@ -167,7 +174,11 @@ impl Error {
     pub fn is_closed(&self) -> bool {
         matches!(
             self.0.kind,
-            ErrorKind::Closed | ErrorKind::Io | ErrorKind::Decode | ErrorKind::Protocol | ErrorKind::Tls
+            ErrorKind::Closed
+                | ErrorKind::Io
+                | ErrorKind::Decode
+                | ErrorKind::Protocol
+                | ErrorKind::Tls
         ) || self.as_db_error().is_some_and(DbError::is_fatal)
     }
 }
@@ -334,7 +345,9 @@ impl DbError {
         let severity = text(b'V').or_else(|| localized_severity.clone()).unwrap_or_default();
         let position = match (number(b'P'), number(b'p'), text(b'q')) {
             (Some(p), _, _) => Some(ErrorPosition::Original(p)),
-            (None, Some(position), Some(query)) => Some(ErrorPosition::Internal { position, query }),
+            (None, Some(position), Some(query)) => {
+                Some(ErrorPosition::Internal { position, query })
+            }
             _ => None,
         };
         Self {

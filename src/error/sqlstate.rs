@@ -12,7 +12,8 @@ impl SqlState {
     /// `01008`: implicit_zero_bit_padding
     pub const WARNING_IMPLICIT_ZERO_BIT_PADDING: SqlState = SqlState::from_static("01008");
     /// `01003`: null_value_eliminated_in_set_function
-    pub const WARNING_NULL_VALUE_ELIMINATED_IN_SET_FUNCTION: SqlState = SqlState::from_static("01003");
+    pub const WARNING_NULL_VALUE_ELIMINATED_IN_SET_FUNCTION: SqlState =
+        SqlState::from_static("01003");
     /// `01007`: privilege_not_granted
     pub const WARNING_PRIVILEGE_NOT_GRANTED: SqlState = SqlState::from_static("01007");
     /// `01006`: privilege_not_revoked
@@ -34,9 +35,11 @@ impl SqlState {
     /// `08006`: connection_failure
     pub const CONNECTION_FAILURE: SqlState = SqlState::from_static("08006");
     /// `08001`: sqlclient_unable_to_establish_sqlconnection
-    pub const SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION: SqlState = SqlState::from_static("08001");
+    pub const SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION: SqlState =
+        SqlState::from_static("08001");
     /// `08004`: sqlserver_rejected_establishment_of_sqlconnection
-    pub const SQLSERVER_REJECTED_ESTABLISHMENT_OF_SQLCONNECTION: SqlState = SqlState::from_static("08004");
+    pub const SQLSERVER_REJECTED_ESTABLISHMENT_OF_SQLCONNECTION: SqlState =
+        SqlState::from_static("08004");
     /// `08007`: transaction_resolution_unknown
     pub const TRANSACTION_RESOLUTION_UNKNOWN: SqlState = SqlState::from_static("08007");
     /// `08P01`: protocol_violation
@@ -60,7 +63,8 @@ impl SqlState {
     /// `0Z000`: diagnostics_exception
     pub const DIAGNOSTICS_EXCEPTION: SqlState = SqlState::from_static("0Z000");
     /// `0Z002`: stacked_diagnostics_accessed_without_active_handler
-    pub const STACKED_DIAGNOSTICS_ACCESSED_WITHOUT_ACTIVE_HANDLER: SqlState = SqlState::from_static("0Z002");
+    pub const STACKED_DIAGNOSTICS_ACCESSED_WITHOUT_ACTIVE_HANDLER: SqlState =
+        SqlState::from_static("0Z002");
     /// `20000`: case_not_found
     pub const CASE_NOT_FOUND: SqlState = SqlState::from_static("20000");
     /// `21000`: cardinality_violation
@@ -174,7 +178,8 @@ impl SqlState {
     /// `22030`: duplicate_json_object_key_value
     pub const DUPLICATE_JSON_OBJECT_KEY_VALUE: SqlState = SqlState::from_static("22030");
     /// `22031`: invalid_argument_for_sql_json_datetime_function
-    pub const INVALID_ARGUMENT_FOR_SQL_JSON_DATETIME_FUNCTION: SqlState = SqlState::from_static("22031");
+    pub const INVALID_ARGUMENT_FOR_SQL_JSON_DATETIME_FUNCTION: SqlState =
+        SqlState::from_static("22031");
     /// `22032`: invalid_json_text
     pub const INVALID_JSON_TEXT: SqlState = SqlState::from_static("22032");
     /// `22033`: invalid_sql_json_subscript
@@ -204,7 +209,8 @@ impl SqlState {
     /// `2203F`: sql_json_scalar_required
     pub const SQL_JSON_SCALAR_REQUIRED: SqlState = SqlState::from_static("2203F");
     /// `2203G`: sql_json_item_cannot_be_cast_to_target_type
-    pub const SQL_JSON_ITEM_CANNOT_BE_CAST_TO_TARGET_TYPE: SqlState = SqlState::from_static("2203G");
+    pub const SQL_JSON_ITEM_CANNOT_BE_CAST_TO_TARGET_TYPE: SqlState =
+        SqlState::from_static("2203G");
     /// `23000`: integrity_constraint_violation
     pub const INTEGRITY_CONSTRAINT_VIOLATION: SqlState = SqlState::from_static("23000");
     /// `23001`: restrict_violation
@@ -230,15 +236,19 @@ impl SqlState {
     /// `25008`: held_cursor_requires_same_isolation_level
     pub const HELD_CURSOR_REQUIRES_SAME_ISOLATION_LEVEL: SqlState = SqlState::from_static("25008");
     /// `25003`: inappropriate_access_mode_for_branch_transaction
-    pub const INAPPROPRIATE_ACCESS_MODE_FOR_BRANCH_TRANSACTION: SqlState = SqlState::from_static("25003");
+    pub const INAPPROPRIATE_ACCESS_MODE_FOR_BRANCH_TRANSACTION: SqlState =
+        SqlState::from_static("25003");
     /// `25004`: inappropriate_isolation_level_for_branch_transaction
-    pub const INAPPROPRIATE_ISOLATION_LEVEL_FOR_BRANCH_TRANSACTION: SqlState = SqlState::from_static("25004");
+    pub const INAPPROPRIATE_ISOLATION_LEVEL_FOR_BRANCH_TRANSACTION: SqlState =
+        SqlState::from_static("25004");
     /// `25005`: no_active_sql_transaction_for_branch_transaction
-    pub const NO_ACTIVE_SQL_TRANSACTION_FOR_BRANCH_TRANSACTION: SqlState = SqlState::from_static("25005");
+    pub const NO_ACTIVE_SQL_TRANSACTION_FOR_BRANCH_TRANSACTION: SqlState =
+        SqlState::from_static("25005");
     /// `25006`: read_only_sql_transaction
     pub const READ_ONLY_SQL_TRANSACTION: SqlState = SqlState::from_static("25006");
     /// `25007`: schema_and_data_statement_mixing_not_supported
-    pub const SCHEMA_AND_DATA_STATEMENT_MIXING_NOT_SUPPORTED: SqlState = SqlState::from_static("25007");
+    pub const SCHEMA_AND_DATA_STATEMENT_MIXING_NOT_SUPPORTED: SqlState =
+        SqlState::from_static("25007");
     /// `25P01`: no_active_sql_transaction
     pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = SqlState::from_static("25P01");
     /// `25P02`: in_failed_sql_transaction
@@ -254,7 +264,8 @@ impl SqlState {
     /// `28P01`: invalid_password
     pub const INVALID_PASSWORD: SqlState = SqlState::from_static("28P01");
     /// `2B000`: dependent_privilege_descriptors_still_exist
-    pub const DEPENDENT_PRIVILEGE_DESCRIPTORS_STILL_EXIST: SqlState = SqlState::from_static("2B000");
+    pub const DEPENDENT_PRIVILEGE_DESCRIPTORS_STILL_EXIST: SqlState =
+        SqlState::from_static("2B000");
     /// `2BP01`: dependent_objects_still_exist
     pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState::from_static("2BP01");
     /// `2D000`: invalid_transaction_termination
@@ -262,7 +273,8 @@ impl SqlState {
     /// `2F000`: sql_routine_exception
     pub const SQL_ROUTINE_EXCEPTION: SqlState = SqlState::from_static("2F000");
     /// `2F005`: function_executed_no_return_statement
-    pub const S_R_E_FUNCTION_EXECUTED_NO_RETURN_STATEMENT: SqlState = SqlState::from_static("2F005");
+    pub const S_R_E_FUNCTION_EXECUTED_NO_RETURN_STATEMENT: SqlState =
+        SqlState::from_static("2F005");
     /// `2F002`: modifying_sql_data_not_permitted
     pub const S_R_E_MODIFYING_SQL_DATA_NOT_PERMITTED: SqlState = SqlState::from_static("2F002");
     /// `2F003`: prohibited_sql_statement_attempted

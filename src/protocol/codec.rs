@@ -123,7 +123,9 @@ impl std::fmt::Display for EncodeError {
                 write!(f, "{count} {field} given; the protocol allows at most 65535")
             }
             Self::TooLong { field } => write!(f, "{field} is longer than 2147483647 bytes"),
-            Self::InvalidValue { field } => write!(f, "{field} has a value the protocol cannot carry"),
+            Self::InvalidValue { field } => {
+                write!(f, "{field} has a value the protocol cannot carry")
+            }
         }
     }
 }
@@ -236,8 +238,8 @@ impl<'a> Reader<'a> {
     /// Reads a NUL-terminated string's bytes (without the NUL).
     #[inline]
     pub fn cstr_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
-        let end = memchr::memchr(0, self.buf)
-            .ok_or(DecodeError::MissingNul { message: self.message })?;
+        let end =
+            memchr::memchr(0, self.buf).ok_or(DecodeError::MissingNul { message: self.message })?;
         let s = self.take(end)?;
         self.take(1)?;
         Ok(s)

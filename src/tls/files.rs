@@ -54,13 +54,8 @@ pub(super) struct Roots {
 pub(super) fn load_roots(config: &Config, home: Option<&Path>) -> Result<Option<Roots>, Error> {
     let path = match config.get_ssl_root_cert() {
         Some(SslRootCert::System) => {
-            let store = RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            return Ok(Some(Roots {
-                store: Arc::new(store),
-                file_certs: Vec::new(),
-            }));
+            let store = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+            return Ok(Some(Roots { store: Arc::new(store), file_certs: Vec::new() }));
         }
         Some(SslRootCert::File(path)) => Some(path.clone()),
         None => home.map(|dir| dir.join(ROOT_CERT_FILE)),
@@ -71,10 +66,7 @@ pub(super) fn load_roots(config: &Config, home: Option<&Path>) -> Result<Option<
         missing => return missing_roots(config.get_ssl_mode(), missing.as_deref()),
     };
     let bytes = fs::read(&path).map_err(|e| {
-        let message = format!(
-            "could not read root certificate file \"{}\"",
-            path.display()
-        );
+        let message = format!("could not read root certificate file \"{}\"", path.display());
         Error::with_source(ErrorKind::Tls, message, e)
     })?;
     let file_certs = parse_certificates(&bytes)
@@ -82,16 +74,11 @@ pub(super) fn load_roots(config: &Config, home: Option<&Path>) -> Result<Option<
     let mut store = RootCertStore::empty();
     let (added, _ignored) = store.add_parsable_certificates(file_certs.iter().cloned());
     if added == 0 {
-        let message = format!(
-            "root certificate file \"{}\" holds no usable certificate",
-            path.display()
-        );
+        let message =
+            format!("root certificate file \"{}\" holds no usable certificate", path.display());
         return Err(Error::new(ErrorKind::Tls, message));
     }
-    Ok(Some(Roots {
-        store: Arc::new(store),
-        file_certs,
-    }))
+    Ok(Some(Roots { store: Arc::new(store), file_certs }))
 }
 
 /// No root certificate file: an error when `mode` verifies the certificate.
@@ -100,10 +87,9 @@ fn missing_roots(mode: SslMode, path: Option<&Path>) -> Result<Option<Roots>, Er
         return Ok(None);
     }
     let message = match path {
-        Some(path) => format!(
-            "root certificate file \"{}\" does not exist\n{ROOT_CERT_HINT}",
-            path.display()
-        ),
+        Some(path) => {
+            format!("root certificate file \"{}\" does not exist\n{ROOT_CERT_HINT}", path.display())
+        }
         None => format!(
             "could not get home directory to locate root certificate file\n{ROOT_CERT_HINT}"
         ),
@@ -133,11 +119,7 @@ pub(super) fn load_client_cert(
         if is_not_found(&e) {
             return Ok(None);
         }
-        return Err(file_io_error(
-            "could not open certificate file",
-            &cert_path,
-            e,
-        ));
+        return Err(file_io_error("could not open certificate file", &cert_path, e));
     }
     let bytes = fs::read(&cert_path)
         .map_err(|e| file_io_error("could not read certificate file", &cert_path, e))?;
@@ -227,27 +209,19 @@ fn file_error(what: &str, path: &Path, error: PemError) -> Error {
         PemError::Malformed(e) => {
             Error::with_source(ErrorKind::Tls, format!("{what} \"{shown}\""), e)
         }
-        PemError::Empty => Error::new(
-            ErrorKind::Tls,
-            format!("{what} \"{shown}\": no PEM certificate in it"),
-        ),
+        PemError::Empty => {
+            Error::new(ErrorKind::Tls, format!("{what} \"{shown}\": no PEM certificate in it"))
+        }
     }
 }
 
 fn file_io_error(what: &str, path: &Path, error: io::Error) -> Error {
-    Error::with_source(
-        ErrorKind::Tls,
-        format!("{what} \"{}\"", path.display()),
-        error,
-    )
+    Error::with_source(ErrorKind::Tls, format!("{what} \"{}\"", path.display()), error)
 }
 
 /// `ENOENT` or `ENOTDIR`: libpq's "not present".
 fn is_not_found(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-    )
+    matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory)
 }
 
 #[cfg(test)]
@@ -280,10 +254,7 @@ mod tests {
         let env = |home: Option<&'static str>| {
             move |var: &str| (var == "HOME").then_some(home).flatten().map(str::to_owned)
         };
-        assert_eq!(
-            default_dir(env(Some("/home/u"))),
-            Some(PathBuf::from("/home/u/.postgresql"))
-        );
+        assert_eq!(default_dir(env(Some("/home/u"))), Some(PathBuf::from("/home/u/.postgresql")));
         assert_eq!(default_dir(env(Some(""))), None);
         assert_eq!(default_dir(env(None)), None);
     }

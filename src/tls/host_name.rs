@@ -111,10 +111,7 @@ mod tests {
     use super::*;
 
     fn names<'a>(alt_names: &[AltName<'a>], common_name: Option<&'a str>) -> Names<'a> {
-        Names {
-            alt_names: alt_names.to_vec(),
-            common_name: common_name.map(str::as_bytes),
-        }
+        Names { alt_names: alt_names.to_vec(), common_name: common_name.map(str::as_bytes) }
     }
 
     fn dns(name: &str) -> AltName<'_> {
@@ -141,45 +138,30 @@ mod tests {
 
     #[test]
     fn dns_names() {
-        let cert = names(
-            &[dns("db.example.com"), dns("*.pg.example.com")],
-            Some("other"),
-        );
+        let cert = names(&[dns("db.example.com"), dns("*.pg.example.com")], Some("other"));
         assert_eq!(check(&cert, "db.example.com"), Ok(()));
         assert_eq!(check(&cert, "DB.Example.Com"), Ok(()));
         assert_eq!(check(&cert, "a.pg.example.com"), Ok(()));
         // A dNSName is present, so the CN is not checked for a host name.
         assert_eq!(
             check(&cert, "other"),
-            Err(Mismatch::NoMatch(vec![
-                "db.example.com".into(),
-                "*.pg.example.com".into()
-            ]))
+            Err(Mismatch::NoMatch(vec!["db.example.com".into(), "*.pg.example.com".into()]))
         );
     }
 
     #[test]
     fn common_name_without_dns_alt_names() {
         assert_eq!(check(&names(&[], Some("localhost")), "localhost"), Ok(()));
-        assert_eq!(
-            check(&names(&[], Some("*.example.com")), "db.example.com"),
-            Ok(())
-        );
+        assert_eq!(check(&names(&[], Some("*.example.com")), "db.example.com"), Ok(()));
         assert!(check(&names(&[], Some("localhost")), "example.com").is_err());
         assert!(check(&names(&[], None), "localhost").is_err());
         // An iPAddress entry does not stop the CN check for a host name.
-        assert_eq!(
-            check(&names(&[LOOPBACK_V4], Some("localhost")), "localhost"),
-            Ok(())
-        );
+        assert_eq!(check(&names(&[LOOPBACK_V4], Some("localhost")), "localhost"), Ok(()));
     }
 
     #[test]
     fn ip_addresses() {
-        let cert = names(
-            &[dns("localhost"), LOOPBACK_V4, LOOPBACK_V6],
-            Some("10.0.0.1"),
-        );
+        let cert = names(&[dns("localhost"), LOOPBACK_V4, LOOPBACK_V6], Some("10.0.0.1"));
         assert_eq!(check(&cert, "127.0.0.1"), Ok(()));
         assert_eq!(check(&cert, "::1"), Ok(()));
         // iPAddress entries are present, so the CN is not checked for an address.
@@ -191,14 +173,8 @@ mod tests {
     fn ip_address_against_dns_names_and_common_name() {
         // libpq compares an address with dNSName entries as text, and with the CN when there
         // is no iPAddress entry, even if there are dNSName entries.
-        assert_eq!(
-            check(&names(&[dns("127.0.0.1")], None), "127.0.0.1"),
-            Ok(())
-        );
-        assert_eq!(
-            check(&names(&[dns("localhost")], Some("127.0.0.1")), "127.0.0.1"),
-            Ok(())
-        );
+        assert_eq!(check(&names(&[dns("127.0.0.1")], None), "127.0.0.1"), Ok(()));
+        assert_eq!(check(&names(&[dns("localhost")], Some("127.0.0.1")), "127.0.0.1"), Ok(()));
         assert_eq!(check(&names(&[], Some("::1")), "::1"), Ok(()));
     }
 
@@ -208,20 +184,14 @@ mod tests {
             check(&names(&[dns("localhost\0.evil.com")], None), "localhost"),
             Err(Mismatch::Malformed)
         );
-        assert_eq!(
-            check(&names(&[], Some("localhost\0")), "localhost"),
-            Err(Mismatch::Malformed)
-        );
+        assert_eq!(check(&names(&[], Some("localhost\0")), "localhost"), Err(Mismatch::Malformed));
         assert_eq!(
             check(&names(&[AltName::Ip(&[127, 0, 0])], None), "127.0.0.1"),
             Err(Mismatch::Malformed)
         );
         // The first match ends the search before a later malformed entry is seen.
         assert_eq!(
-            check(
-                &names(&[dns("localhost"), AltName::Ip(&[1])], None),
-                "localhost"
-            ),
+            check(&names(&[dns("localhost"), AltName::Ip(&[1])], None), "localhost"),
             Ok(())
         );
     }

@@ -154,10 +154,7 @@ impl TlsConnector {
         };
         client.alpn_protocols = vec![ALPN_POSTGRESQL.to_vec()];
         client.resumption = Resumption::disabled();
-        Ok(Self {
-            config: Arc::new(client),
-            server_name,
-        })
+        Ok(Self { config: Arc::new(client), server_name })
     }
 
     /// The rustls client configuration.
@@ -180,9 +177,9 @@ fn server_name(host: &str, mode: SslMode) -> Result<ServerName<'static>, Error> 
     }
     match DnsName::try_from(host) {
         Ok(name) => Ok(ServerName::DnsName(name.to_owned())),
-        Err(_) if !mode.verifies_host_name() => Ok(ServerName::IpAddress(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED).into(),
-        )),
+        Err(_) if !mode.verifies_host_name() => {
+            Ok(ServerName::IpAddress(IpAddr::V4(Ipv4Addr::UNSPECIFIED).into()))
+        }
         Err(_) if host.is_empty() => Err(Error::new(
             ErrorKind::Tls,
             "host name must be specified for a verified SSL connection",

@@ -96,12 +96,7 @@ impl ChainVerifier {
         check_host_name: bool,
         algorithms: WebPkiSupportedAlgorithms,
     ) -> Self {
-        Self {
-            roots,
-            trusted_certs,
-            check_host_name,
-            algorithms,
-        }
+        Self { roots, trusted_certs, check_host_name, algorithms }
     }
 
     /// `None` if `end_entity` is not one of the trusted certificates; else whether it is

@@ -72,10 +72,7 @@ struct Tbs<'a> {
 /// The names `cert_der` presents, or `None` if it cannot be read.
 pub(super) fn names(cert_der: &[u8]) -> Option<Names<'_>> {
     let tbs = tbs_certificate(cert_der)?;
-    let mut names = Names {
-        alt_names: Vec::new(),
-        common_name: first_common_name(tbs.subject)?,
-    };
+    let mut names = Names { alt_names: Vec::new(), common_name: first_common_name(tbs.subject)? };
     let san = match tbs.extensions {
         Some(extensions) => subject_alt_name(extensions)?,
         None => None,
@@ -92,10 +89,7 @@ pub(super) fn validity(cert_der: &[u8]) -> Option<Validity> {
     let not_before = time(&mut validity)?;
     let not_after = time(&mut validity)?;
     validity.finish().ok()?;
-    Some(Validity {
-        not_before,
-        not_after,
-    })
+    Some(Validity { not_before, not_after })
 }
 
 fn tbs_certificate(cert_der: &[u8]) -> Option<Tbs<'_>> {
@@ -125,11 +119,7 @@ fn tbs_certificate(cert_der: &[u8]) -> Option<Tbs<'_>> {
             extensions = Some(value);
         }
     }
-    Some(Tbs {
-        validity,
-        subject,
-        extensions,
-    })
+    Some(Tbs { validity, subject, extensions })
 }
 
 /// `Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }`: the first commonName's
@@ -229,9 +219,7 @@ fn time(reader: &mut Reader<'_>) -> Option<i64> {
 
 /// Decimal ASCII digits as a number.
 fn digits(text: &[u8]) -> Option<i64> {
-    text.iter().try_fold(0_i64, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-    })
+    text.iter().try_fold(0_i64, |n, &c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -586,7 +586,12 @@ static TYPES: &[Entry] = &[
     Entry { oid: ANYMULTIRANGE, name: "anymultirange", element: 0, array: 0 },
     Entry { oid: ANYCOMPATIBLEMULTIRANGE, name: "anycompatiblemultirange", element: 0, array: 0 },
     Entry { oid: PG_BRIN_BLOOM_SUMMARY, name: "pg_brin_bloom_summary", element: 0, array: 0 },
-    Entry { oid: PG_BRIN_MINMAX_MULTI_SUMMARY, name: "pg_brin_minmax_multi_summary", element: 0, array: 0 },
+    Entry {
+        oid: PG_BRIN_MINMAX_MULTI_SUMMARY,
+        name: "pg_brin_minmax_multi_summary",
+        element: 0,
+        array: 0,
+    },
     Entry { oid: PG_MCV_LIST, name: "pg_mcv_list", element: 0, array: 0 },
     Entry { oid: PG_SNAPSHOT, name: "pg_snapshot", element: 0, array: PG_SNAPSHOT_ARRAY },
     Entry { oid: PG_SNAPSHOT_ARRAY, name: "pg_snapshot[]", element: PG_SNAPSHOT, array: 0 },
@@ -595,12 +600,32 @@ static TYPES: &[Entry] = &[
     Entry { oid: ANYCOMPATIBLEARRAY, name: "anycompatiblearray", element: 0, array: 0 },
     Entry { oid: ANYCOMPATIBLENONARRAY, name: "anycompatiblenonarray", element: 0, array: 0 },
     Entry { oid: ANYCOMPATIBLERANGE, name: "anycompatiblerange", element: 0, array: 0 },
-    Entry { oid: INT4MULTIRANGE_ARRAY, name: "int4multirange[]", element: INT4MULTIRANGE, array: 0 },
+    Entry {
+        oid: INT4MULTIRANGE_ARRAY,
+        name: "int4multirange[]",
+        element: INT4MULTIRANGE,
+        array: 0,
+    },
     Entry { oid: NUMMULTIRANGE_ARRAY, name: "nummultirange[]", element: NUMMULTIRANGE, array: 0 },
     Entry { oid: TSMULTIRANGE_ARRAY, name: "tsmultirange[]", element: TSMULTIRANGE, array: 0 },
-    Entry { oid: TSTZMULTIRANGE_ARRAY, name: "tstzmultirange[]", element: TSTZMULTIRANGE, array: 0 },
-    Entry { oid: DATEMULTIRANGE_ARRAY, name: "datemultirange[]", element: DATEMULTIRANGE, array: 0 },
-    Entry { oid: INT8MULTIRANGE_ARRAY, name: "int8multirange[]", element: INT8MULTIRANGE, array: 0 },
+    Entry {
+        oid: TSTZMULTIRANGE_ARRAY,
+        name: "tstzmultirange[]",
+        element: TSTZMULTIRANGE,
+        array: 0,
+    },
+    Entry {
+        oid: DATEMULTIRANGE_ARRAY,
+        name: "datemultirange[]",
+        element: DATEMULTIRANGE,
+        array: 0,
+    },
+    Entry {
+        oid: INT8MULTIRANGE_ARRAY,
+        name: "int8multirange[]",
+        element: INT8MULTIRANGE,
+        array: 0,
+    },
 ];
 
 /// One row of [`TYPES`].

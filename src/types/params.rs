@@ -306,8 +306,24 @@ mod tests {
 
     #[test]
     fn sixteen_params() {
-        let p = (1_i16, 2_i32, 3_i64, 4_u32, 5_f32, 6_f64, true, "8", "9", 10_i64, 11_i64, 12_i64,
-            13_i64, 14_i64, 15_i64, Some(16_i64));
+        let p = (
+            1_i16,
+            2_i32,
+            3_i64,
+            4_u32,
+            5_f32,
+            6_f64,
+            true,
+            "8",
+            "9",
+            10_i64,
+            11_i64,
+            12_i64,
+            13_i64,
+            14_i64,
+            15_i64,
+            Some(16_i64),
+        );
         assert_eq!(Params::len(&p), 16);
         assert_eq!(p.type_oid(15), oid::INT8);
         assert!(p.param(16).is_none());

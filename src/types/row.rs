@@ -261,9 +261,6 @@ impl<T: RowIndex + ?Sized> RowIndex for &T {
     }
 }
 
-/// Rows of up to this many columns keep no index: a `get` walks from the first value.
-const WALK: usize = 4;
-
 /// How many value positions a [`Row`] keeps inline.
 const SLOTS: usize = 16;
 
@@ -286,6 +283,7 @@ impl Row {
     ///
     /// Fails with [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) when the row does not
     /// have one value per column.
+    #[inline]
     pub fn new(columns: Arc<Columns>, data: DataRow) -> Result<Self, Error> {
         let len = data.len();
         if len != columns.len() {
@@ -294,14 +292,9 @@ impl Row {
                 columns.len()
             )));
         }
-        let (stride, starts) = if len <= WALK {
-            (len.max(1), [2; SLOTS])
-        } else {
-            let stride = len.div_ceil(SLOTS);
-            let starts = index_values(data.body(), len, stride)
-                .ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
-            (stride, starts)
-        };
+        let stride = len.div_ceil(SLOTS).max(1);
+        let starts = index_values(data.body(), len, stride)
+            .ok_or_else(|| Error::protocol("inconsistent DataRow"))?;
         // At most 32,767 columns, so the stride fits.
         let stride = u16::try_from(stride).map_err(|_| Error::protocol("too many columns"))?;
         Ok(Self { columns, data, starts, stride })
@@ -426,11 +419,13 @@ impl Row {
 
     /// The bytes of value `i`, `None` for NULL (or, which cannot happen for a valid `i`, for
     /// a position outside the row).
+    #[inline]
     fn value(&self, i: usize) -> Option<&[u8]> {
         self.range(i).flatten().and_then(|range| self.data.body().get(range))
     }
 
     /// Where value `i` is in the body: `None` when `i` is out of range, `Some(None)` for NULL.
+    #[inline]
     fn range(&self, i: usize) -> Option<Option<Range<usize>>> {
         if i >= self.len() {
             return None;
@@ -438,10 +433,7 @@ impl Row {
         let stride = usize::from(self.stride);
         let body = self.data.body();
         // Up to 16 columns (stride 1), every position is kept: no division, no walk.
-        let (slot, walk) = match stride {
-            1 => (i, 0),
-            _ => (i / stride, i % stride),
-        };
+        let (slot, walk) = if stride == 1 { (i, 0) } else { (i / stride, i % stride) };
         let mut at = usize::try_from(*self.starts.get(slot)?).ok()?;
         for _ in 0..walk {
             at = skip_value(body, at)?;
@@ -484,12 +476,14 @@ fn index_values(body: &[u8], len: usize, stride: usize) -> Option<[u32; SLOTS]> 
 }
 
 /// The `Int32` length word at `at`.
+#[inline]
 fn read_len(body: &[u8], at: usize) -> Option<i32> {
     let word = body.get(at..at.checked_add(4)?)?;
     Some(i32::from_be_bytes(word.try_into().ok()?))
 }
 
 /// The position after the value whose length word is at `at`.
+#[inline]
 fn skip_value(body: &[u8], at: usize) -> Option<usize> {
     let len = read_len(body, at)?;
     // -1 (NULL) has no bytes.

@@ -130,7 +130,10 @@ fn integer_narrowing_and_widening() {
     assert_eq!(from_text::<i32>(oid::INT8, "2147483647").unwrap(), i32::MAX);
     // Narrower columns always fit wider Rust integers.
     assert_eq!(i64::load(oid::INT2, Format::Binary, &dump(&-5_i16)).unwrap(), -5);
-    assert_eq!(i64::load(oid::INT4, Format::Binary, &dump(&i32::MIN)).unwrap(), i64::from(i32::MIN));
+    assert_eq!(
+        i64::load(oid::INT4, Format::Binary, &dump(&i32::MIN)).unwrap(),
+        i64::from(i32::MIN)
+    );
     assert_eq!(i32::load(oid::INT2, Format::Binary, &dump(&7_i16)).unwrap(), 7);
     // The binary width must match the column type.
     assert_conversion(i64::load(oid::INT8, Format::Binary, &dump(&1_i32)));
@@ -315,11 +318,8 @@ fn wide_rows_use_the_strided_index() {
         let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
         let fields: Vec<_> = names.iter().map(|n| field(n, oid::INT8, Format::Binary)).collect();
         let values: Vec<[u8; 8]> = (0..width as i64).map(i64::to_be_bytes).collect();
-        let data: Vec<Option<&[u8]>> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i % 3 != 2).then_some(&v[..]))
-            .collect();
+        let data: Vec<Option<&[u8]>> =
+            values.iter().enumerate().map(|(i, v)| (i % 3 != 2).then_some(&v[..])).collect();
         let r = row(&fields, &data);
         assert_eq!(r.len(), width);
         for i in (0..width).rev() {
@@ -484,9 +484,22 @@ fn load_everything(oid: Oid, raw: &[u8]) {
 fn any_oid() -> impl Strategy<Value = Oid> {
     prop_oneof![
         proptest::sample::select(vec![
-            oid::BOOL, oid::BYTEA, oid::CHAR, oid::NAME, oid::INT8, oid::INT2, oid::INT4,
-            oid::TEXT, oid::OID, oid::JSON, oid::FLOAT4, oid::FLOAT8, oid::UNKNOWN, oid::BPCHAR,
-            oid::VARCHAR, oid::JSONB,
+            oid::BOOL,
+            oid::BYTEA,
+            oid::CHAR,
+            oid::NAME,
+            oid::INT8,
+            oid::INT2,
+            oid::INT4,
+            oid::TEXT,
+            oid::OID,
+            oid::JSON,
+            oid::FLOAT4,
+            oid::FLOAT8,
+            oid::UNKNOWN,
+            oid::BPCHAR,
+            oid::VARCHAR,
+            oid::JSONB,
         ]),
         any::<Oid>(),
     ]
@@ -571,7 +584,7 @@ proptest! {
 
 /// Compares the inline index against walking the DataRow from its start on every access.
 /// Run with `cargo test --release --lib bench_row_access -- --ignored --nocapture
-/// --test-threads=1`; each figure is the best of several runs.
+/// --test-threads=1`; each figure is the best of several runs, in ns per row.
 #[test]
 #[ignore = "micro-benchmark"]
 fn bench_row_access() {
@@ -579,7 +592,7 @@ fn bench_row_access() {
     use std::time::{Duration, Instant};
 
     const ROWS: usize = 100_000;
-    fn best(mut f: impl FnMut() -> i64) -> f64 {
+    fn best(mut f: impl FnMut() -> usize) -> f64 {
         let mut best = Duration::MAX;
         for _ in 0..7 {
             let start = Instant::now();
@@ -588,16 +601,12 @@ fn bench_row_access() {
         }
         best.as_nanos() as f64 / ROWS as f64
     }
-    /// What `try_get` would do without an index: walk from the first value.
-    fn walk_get(columns: &Columns, d: &DataRow, i: usize) -> i64 {
-        let column = columns.get(i).unwrap();
-        assert!(i64::accepts(column.type_oid()));
-        let raw = d.values().nth(i).flatten().unwrap();
-        i64::load(column.type_oid(), column.format(), raw).unwrap()
+    /// What `try_raw` would do without an index: walk from the first value.
+    fn walk(d: &DataRow, i: usize) -> Option<&[u8]> {
+        d.values().nth(i).flatten()
     }
 
-    let widths: Vec<usize> = std::env::var("BENCH_WIDTHS").map_or(vec![1, 2, 4, 8, 16, 32, 64], |w| w.split(',').filter_map(|x| x.parse().ok()).collect());
-    for width in widths {
+    for width in [1_usize, 2, 4, 8, 16, 32, 64] {
         let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
         let fields: Vec<_> = names.iter().map(|n| field(n, oid::INT8, Format::Binary)).collect();
         let values: Vec<[u8; 8]> = (0..width as i64).map(i64::to_be_bytes).collect();
@@ -605,77 +614,52 @@ fn bench_row_access() {
         let columns = Columns::from_description(&RowDescription::new(&fields).unwrap());
         let rows: Vec<DataRow> = (0..ROWS).map(|_| DataRow::new(&data).unwrap()).collect();
 
-        let indexed_all = best(|| {
-            let mut sum = 0;
+        // Building each row, then reading every column.
+        let indexed = best(|| {
+            let mut n = 0;
             for d in &rows {
                 let r = Row::new(columns.clone(), d.clone()).unwrap();
                 for i in 0..width {
-                    sum += r.get::<_, i64>(i);
+                    n += r.raw(i).map_or(0, <[u8]>::len);
                 }
             }
-            sum
+            n
         });
-        let walked_all = best(|| {
-            let mut sum = 0;
+        let walked = best(|| {
+            let mut n = 0;
             for d in &rows {
-                let (c, d) = (columns.clone(), d.clone());
+                let (_c, d) = (columns.clone(), d.clone());
                 for i in 0..width {
-                    sum += walk_get(&c, &d, i);
+                    n += walk(&d, i).map_or(0, <[u8]>::len);
                 }
             }
-            sum
+            n
         });
-        let indexed_last = best(|| {
-            let mut sum = 0;
-            for d in &rows {
-                let r = Row::new(columns.clone(), d.clone()).unwrap();
-                sum += r.get::<_, i64>(width - 1);
-            }
-            sum
-        });
-        let new_only = best(|| {
-            let mut sum = 0;
-            for d in &rows {
-                let r = Row::new(columns.clone(), d.clone()).unwrap();
-                sum += r.len() as i64;
-            }
-            sum
-        });
-        let r0 = Row::new(columns.clone(), rows[0].clone()).unwrap();
-        let get_only = best(|| {
-            let mut sum = 0;
+        // Reading every column of one row already built (hot in cache).
+        let row = Row::new(columns.clone(), rows[0].clone()).unwrap();
+        let hot_indexed = best(|| {
+            let mut n = 0;
             for _ in &rows {
-                sum += black_box(&r0).get::<_, i64>(width - 1);
+                let r = black_box(&row);
+                for i in 0..width {
+                    n += r.raw(i).map_or(0, <[u8]>::len);
+                }
             }
-            sum
+            n
         });
-        let raw_only = best(|| {
-            let mut sum = 0;
+        let hot_walked = best(|| {
+            let mut n = 0;
             for _ in &rows {
-                sum += black_box(&r0).raw(width - 1).map_or(0, |r| r.len() as i64);
+                let d = black_box(&rows[0]);
+                for i in 0..width {
+                    n += walk(d, i).map_or(0, <[u8]>::len);
+                }
             }
-            sum
-        });
-        let clones = best(|| {
-            let mut sum = 0;
-            for d in &rows {
-                let x = black_box((columns.clone(), d.clone()));
-                sum += x.1.len() as i64;
-            }
-            sum
-        });
-        println!("new {new_only:.1} get {get_only:.1} raw {raw_only:.1} clones {clones:.1}");
-        let walked_last = best(|| {
-            let mut sum = 0;
-            for d in &rows {
-                let (c, d) = (columns.clone(), d.clone());
-                sum += walk_get(&c, &d, width - 1);
-            }
-            sum
+            n
         });
         println!(
-            "{width:>3} columns, ns/row: every column: indexed {indexed_all:>6.1} walk {walked_all:>6.1}; \
-             last column only: indexed {indexed_last:>6.1} walk {walked_last:>6.1}"
+            "{width:>3} columns: build+read indexed {indexed:>7.1} walked {walked:>7.1}; \
+             read hot row indexed {hot_indexed:>7.1} walked {hot_walked:>7.1}"
         );
     }
 }

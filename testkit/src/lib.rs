@@ -33,6 +33,9 @@
 //!   [`Server::client_key`].
 //! - **As root**, `initdb` and `postgres` run as Debian's `postgres` user (or a `pgtusk`
 //!   system user created on demand), since PostgreSQL refuses to run as root.
+//! - **PgBouncer**: [`PgBouncer::start`] puts a throwaway PgBouncer (Debian's `pgbouncer`
+//!   package) in front of a server, with the roles' secrets copied from `pg_authid`; see
+//!   [`pgbouncer`].
 //! - **Clean-up**: dropping a [`Server`] stops it and removes its directory; a watchdog
 //!   process does the same when the test process exits without dropping it (shared servers
 //!   are statics, which Rust never drops).
@@ -44,11 +47,13 @@
 //! | `PGTUSK_TEST_URL` | run the suite against this server instead of starting any ([`test_url`]) |
 //! | `DATABASE_URL` | the server the demo connects to ([`demo_url`]) |
 //! | `PGTUSK_PG_CACHE` | the cache directory ([`cache_dir`]) |
+//! | `PGTUSK_PGBOUNCER` | the `pgbouncer` binary for [`PgBouncer`] instead of the one on `PATH` or in `/usr/sbin` |
 //! | `PGTUSK_PG_RUN_DIR` | where server directories (data, socket, log) go instead of `/dev/shm` or `/tmp`; keep it short (unix socket paths are limited to 107 bytes) |
 
 mod certs;
 mod error;
 mod install;
+pub mod pgbouncer;
 pub mod roles;
 mod server;
 mod template;
@@ -57,6 +62,7 @@ mod util;
 pub use certs::TlsFiles;
 pub use error::{Result, TestkitError};
 pub use install::{SUPPORTED_VERSIONS, WHEEL_VERSIONS, bin_dir, cache_dir};
+pub use pgbouncer::{PgBouncer, PgBouncerSpec};
 pub use server::{Server, ServerSpec, ShutdownMode};
 
 /// The versions used when `PGTUSK_TEST_VERSIONS` is not set.

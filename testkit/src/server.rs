@@ -603,7 +603,7 @@ fn ipv6_available() -> bool {
 /// It is drawn at random below the kernel's ephemeral range, so that no outgoing connection
 /// is handed the same port while the server is restarted; if none is found there, the kernel
 /// picks one (bind to port 0).
-fn free_port(ipv6: bool) -> u16 {
+pub(crate) fn free_port(ipv6: bool) -> u16 {
     let free = |port: u16| {
         TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
             && (!ipv6 || TcpListener::bind((Ipv6Addr::LOCALHOST, port)).is_ok())

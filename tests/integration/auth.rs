@@ -50,7 +50,13 @@ fn plain_cases(s: &Server) -> Vec<Case> {
         c("superuser trust", roles::SUPERUSER, None, "", ok(roles::SUPERUSER)),
         c("trust", roles::TRUST, None, "", ok(roles::TRUST)),
         c("trust ignores a password", roles::TRUST, Some("whatever"), "", ok(roles::TRUST)),
-        c("cleartext password", roles::PASSWORD, Some(&pw(roles::PASSWORD)), "", ok(roles::PASSWORD)),
+        c(
+            "cleartext password",
+            roles::PASSWORD,
+            Some(&pw(roles::PASSWORD)),
+            "",
+            ok(roles::PASSWORD),
+        ),
         c("md5", roles::MD5, Some(&pw(roles::MD5)), "", ok(roles::MD5)),
         c("scram-sha-256", roles::SCRAM, Some(&pw(roles::SCRAM)), "", ok(roles::SCRAM)),
         c("nossl_user without TLS", roles::NOSSL, Some(&pw(roles::NOSSL)), "", ok(roles::NOSSL)),
@@ -102,7 +108,13 @@ fn plain_cases(s: &Server) -> Vec<Case> {
             "require_auth=password,md5",
             ok(roles::PASSWORD),
         ),
-        c("require_auth=none accepts trust", roles::TRUST, None, "require_auth=none", ok(roles::TRUST)),
+        c(
+            "require_auth=none accepts trust",
+            roles::TRUST,
+            None,
+            "require_auth=none",
+            ok(roles::TRUST),
+        ),
         c(
             "require_auth=none refuses scram",
             roles::SCRAM,
@@ -144,6 +156,28 @@ fn plain_cases(s: &Server) -> Vec<Case> {
             Some(&pw(roles::SCRAM)),
             "channel_binding=prefer",
             ok(roles::SCRAM),
+        ),
+        Case {
+            name: "a database that does not exist",
+            conninfo: format!(
+                "host=127.0.0.1 port={} user=postgres dbname=no_such_db_pgtusk {off}",
+                s.port()
+            ),
+            expect: Expect::Db(SqlState::INVALID_CATALOG_NAME),
+        },
+        c(
+            "a role that does not exist (scram catch-all)",
+            "no_such_role_pgtusk",
+            Some("pw"),
+            "",
+            invalid_password(),
+        ),
+        c(
+            "a role that does not exist, without a password",
+            "no_such_role_pgtusk",
+            None,
+            "",
+            auth(),
         ),
         Case {
             name: "unix socket, superuser",
@@ -192,8 +226,20 @@ fn tls_cases(s: &Server) -> Vec<Case> {
         format!("host=localhost port={} user=postgres dbname=postgres {extra}", s.port())
     };
     let mut cases = vec![
-        c("superuser sslmode=require", roles::SUPERUSER, None, "sslmode=require", tls(roles::SUPERUSER)),
-        c("superuser sslmode=prefer uses TLS", roles::SUPERUSER, None, "sslmode=prefer", tls(roles::SUPERUSER)),
+        c(
+            "superuser sslmode=require",
+            roles::SUPERUSER,
+            None,
+            "sslmode=require",
+            tls(roles::SUPERUSER),
+        ),
+        c(
+            "superuser sslmode=prefer uses TLS",
+            roles::SUPERUSER,
+            None,
+            "sslmode=prefer",
+            tls(roles::SUPERUSER),
+        ),
         c(
             "ssl_only_user over TLS",
             roles::SSL_ONLY,
@@ -269,7 +315,13 @@ fn tls_cases(s: &Server) -> Vec<Case> {
             "sslmode=require",
             Expect::Db(SqlState::INVALID_PASSWORD),
         ),
-        c("verify-full on 127.0.0.1", roles::SUPERUSER, None, &verify_full(s), tls(roles::SUPERUSER)),
+        c(
+            "verify-full on 127.0.0.1",
+            roles::SUPERUSER,
+            None,
+            &verify_full(s),
+            tls(roles::SUPERUSER),
+        ),
         c(
             "verify-ca on 127.0.0.1",
             roles::SUPERUSER,
@@ -306,7 +358,13 @@ fn tls_cases(s: &Server) -> Vec<Case> {
     ];
     let direct = "sslmode=require sslnegotiation=direct";
     if s.major() >= 17 {
-        cases.push(c("sslnegotiation=direct", roles::SCRAM, Some(&pw(roles::SCRAM)), direct, tls(roles::SCRAM)));
+        cases.push(c(
+            "sslnegotiation=direct",
+            roles::SCRAM,
+            Some(&pw(roles::SCRAM)),
+            direct,
+            tls(roles::SCRAM),
+        ));
         cases.push(c(
             "sslnegotiation=direct with channel binding",
             roles::SCRAM,
@@ -423,8 +481,9 @@ async fn server_sees_tls() {
                 .unwrap();
             assert_eq!((ssl, conn.is_tls()), (tls, tls), "pg{} {extra}", s.major());
             let mut b = pgtusk::blocking::Connection::connect(&info).unwrap();
-            let ssl: bool =
-                b.query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", ()).unwrap();
+            let ssl: bool = b
+                .query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", ())
+                .unwrap();
             assert_eq!((ssl, b.is_tls()), (tls, tls), "pg{} {extra} (blocking)", s.major());
         }
     }

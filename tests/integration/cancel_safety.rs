@@ -9,7 +9,7 @@ use std::time::Duration;
 use pgtusk::Connection;
 use pgtusk::protocol::TransactionStatus;
 
-use crate::common::{XorShift, poll_then_drop, seed, targets, within};
+use crate::common::{XorShift, poll_then_drop, seed, targets, unique, within};
 
 const ITERATIONS: u64 = 1_000;
 
@@ -46,28 +46,41 @@ enum Interrupt {
     Micros(u64),
 }
 
-/// Starts `op` and interrupts it. When the call completed anyway, checks its result.
-async fn interrupted(conn: &mut Connection, op: Op, how: Interrupt, n: i32, ctx: &str) {
+/// Starts `op` and interrupts it. When the call completed anyway, checks its result and
+/// returns true.
+async fn interrupted(conn: &mut Connection, op: Op, how: Interrupt, n: i32, ctx: &str) -> bool {
+    let completed;
     macro_rules! run {
-        ($fut:expr) => {
-            match how {
+        ($fut:expr) => {{
+            let out = match how {
                 Interrupt::Polls(k) => poll_then_drop($fut, k).await,
-                Interrupt::Micros(us) => tokio::time::timeout(Duration::from_micros(us), $fut).await.ok(),
-            }
-        };
+                Interrupt::Micros(us) => {
+                    tokio::time::timeout(Duration::from_micros(us), $fut).await.ok()
+                }
+            };
+            completed = out.is_some();
+            out
+        }};
     }
     match op {
         Op::QueryManyRows => {
-            if let Some(r) = run!(conn.query("SELECT g, repeat('x', 50) FROM generate_series(1, $1::int4) g", (n,)))
-            {
+            if let Some(r) = run!(
+                conn.query("SELECT g, repeat('x', 50) FROM generate_series(1, $1::int4) g", (n,))
+            ) {
                 let rows = r.unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
                 assert_eq!(rows.len(), n as usize, "{ctx}");
                 assert_eq!(rows.last().unwrap().get::<_, i32>(0), n, "{ctx}");
             }
         }
         Op::Execute => {
-            if let Some(r) = run!(conn.execute("UPDATE cs SET hits = hits + 1 WHERE id <= $1", (n % 10 + 1,))) {
-                assert_eq!(r.unwrap_or_else(|e| panic!("{ctx}: {e:?}")), (n % 10 + 1) as u64, "{ctx}");
+            if let Some(r) =
+                run!(conn.execute("UPDATE cs SET hits = hits + 1 WHERE id <= $1", (n % 10 + 1,)))
+            {
+                assert_eq!(
+                    r.unwrap_or_else(|e| panic!("{ctx}: {e:?}")),
+                    (n % 10 + 1) as u64,
+                    "{ctx}"
+                );
             }
         }
         Op::Begin => {
@@ -106,7 +119,8 @@ async fn interrupted(conn: &mut Connection, op: Op, how: Interrupt, n: i32, ctx:
         Op::Stream => {
             let take = (n as usize) / 2;
             let fut = async {
-                let mut s = conn.query_stream("SELECT g FROM generate_series(1, $1::int4) g", (n,)).await?;
+                let mut s =
+                    conn.query_stream("SELECT g FROM generate_series(1, $1::int4) g", (n,)).await?;
                 let batch = s.next_batch(take).await?;
                 Ok::<Vec<i32>, pgtusk::Error>(batch.iter().map(|r| r.get(0)).collect())
             };
@@ -116,7 +130,9 @@ async fn interrupted(conn: &mut Connection, op: Op, how: Interrupt, n: i32, ctx:
             }
         }
         Op::Batch => {
-            let sql = format!("SELECT * FROM generate_series(1, {n}); UPDATE cs SET hits = hits + 1 WHERE id = 2");
+            let sql = format!(
+                "SELECT * FROM generate_series(1, {n}); UPDATE cs SET hits = hits + 1 WHERE id = 2"
+            );
             if let Some(r) = run!(conn.batch_execute(&sql)) {
                 r.unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
             }
@@ -129,64 +145,95 @@ async fn interrupted(conn: &mut Connection, op: Op, how: Interrupt, n: i32, ctx:
             }
         }
     }
+    completed
+}
+
+/// The random-drop loop on one connection: `iterations` interrupted calls, each followed by
+/// an exact check. `label` names the run in failure messages, with the seed.
+async fn drop_loop(url: &str, label: &str, iterations: u64, seed: u64) {
+    let mut rng = XorShift::new(seed);
+    let mut conn = Connection::connect(url).await.unwrap();
+    conn.batch_execute(
+        "CREATE TEMP TABLE cs (id int4 PRIMARY KEY, hits int8 NOT NULL DEFAULT 0); \
+         INSERT INTO cs (id) SELECT generate_series(1, 10)",
+    )
+    .await
+    .unwrap();
+    let mut completed = 0;
+    for i in 0..iterations {
+        let op = OPS[rng.below(OPS.len() as u64) as usize];
+        let how = if rng.below(2) == 0 {
+            Interrupt::Polls(rng.below(12) as usize)
+        } else {
+            Interrupt::Micros(rng.below(1500))
+        };
+        let n = 1 + rng.below(3000) as i32;
+        let ctx = format!("{label} seed={seed} iteration={i} op={op:?} interrupt={how:?} n={n}");
+        if within(Duration::from_secs(10), &ctx, interrupted(&mut conn, op, how, n, &ctx)).await {
+            completed += 1;
+        }
+
+        let v: i64 = within(
+            Duration::from_secs(10),
+            &ctx,
+            conn.query_scalar("SELECT $1::int8", (i as i64,)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{ctx}: next call failed: {e:?}"));
+        assert_eq!(v, i as i64, "{ctx}: the next call got another call's result");
+        assert_eq!(
+            conn.transaction_status(),
+            TransactionStatus::Idle,
+            "{ctx}: a transaction was left open"
+        );
+        if i % 100 == 99 {
+            // A two-column check that also proves no half-read rows are left behind.
+            let row = within(
+                Duration::from_secs(10),
+                &ctx,
+                conn.query_one("SELECT count(*), $1::text FROM cs", (format!("check {i}"),)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+            assert_eq!(row.get::<_, i64>(0), 10, "{ctx}");
+            assert_eq!(row.get::<_, &str>(1), format!("check {i}"), "{ctx}");
+        }
+    }
+    // Both outcomes must be common, or the test would not test much.
+    assert!(
+        (iterations / 10..iterations * 9 / 10).contains(&completed),
+        "{label} seed={seed}: {completed} of {iterations} calls completed before the drop"
+    );
+    // After all that, a transaction still works normally.
+    let mut tx = conn.transaction().await.unwrap();
+    tx.execute("UPDATE cs SET hits = -1 WHERE id = 10", ()).await.unwrap();
+    tx.commit().await.unwrap();
+    let h: i64 = conn.query_scalar("SELECT hits FROM cs WHERE id = 10", ()).await.unwrap();
+    assert_eq!(h, -1, "{label} seed={seed}");
 }
 
 #[tokio::test]
 async fn dropped_futures_leave_the_connection_exact() {
     let seed = seed(0x5eed_2024_cafe);
     for t in targets() {
-        let mut rng = XorShift::new(seed ^ t.label.len() as u64);
-        let mut conn = Connection::connect(&t.url).await.unwrap();
-        conn.batch_execute("CREATE TEMP TABLE cs (id int4 PRIMARY KEY, hits int8 NOT NULL DEFAULT 0); \
-                            INSERT INTO cs (id) SELECT generate_series(1, 10)")
-            .await
-            .unwrap();
-        let mut completed = 0;
-        for i in 0..ITERATIONS {
-            let op = OPS[rng.below(OPS.len() as u64) as usize];
-            let how = if rng.below(2) == 0 {
-                Interrupt::Polls(rng.below(12) as usize)
-            } else {
-                Interrupt::Micros(rng.below(1500))
-            };
-            let n = 1 + rng.below(3000) as i32;
-            let ctx = format!("{} seed={seed} iteration={i} op={op:?} interrupt={how:?} n={n}", t.label);
-            within(Duration::from_secs(10), &ctx, interrupted(&mut conn, op, how, n, &ctx)).await;
+        drop_loop(&t.url, &t.label, ITERATIONS, seed ^ t.label.len() as u64).await;
+    }
+}
 
-            let v: i64 = within(
-                Duration::from_secs(10),
-                &ctx,
-                conn.query_scalar("SELECT $1::int8", (i as i64,)),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{ctx}: next call failed: {e:?}"));
-            assert_eq!(v, i as i64, "{ctx}: the next call got another call's result");
-            assert_eq!(
-                conn.transaction_status(),
-                TransactionStatus::Idle,
-                "{ctx}: a transaction was left open"
-            );
-            if i % 100 == 99 {
-                // A two-column check that also proves no half-read rows are left behind.
-                let row = within(
-                    Duration::from_secs(10),
-                    &ctx,
-                    conn.query_one("SELECT count(*), $1::text FROM cs", (format!("check {i}"),)),
-                )
-                .await
-                .unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
-                assert_eq!(row.get::<_, i64>(0), 10, "{ctx}");
-                assert_eq!(row.get::<_, &str>(1), format!("check {i}"), "{ctx}");
-                completed += 1;
-            }
+/// The same with a statement cache that prepares at once and evicts all the time (two
+/// entries for a dozen statements), and with the cache off: abandoned Parse, Close and
+/// cached Bind/Execute requests must not confuse it.
+#[tokio::test]
+async fn dropped_futures_with_a_busy_statement_cache() {
+    let seed = seed(0x5eed_2024_cafe) ^ 0xcac4e;
+    for t in targets() {
+        for settings in ["statement_cache_size=2 prepare_threshold=1", "statement_cache_size=0"] {
+            let Some(url) = t.conninfo("postgres", &format!("sslmode=disable {settings}")) else {
+                continue;
+            };
+            let label = format!("{} {settings}", t.label);
+            drop_loop(&url, &label, 300, seed).await;
         }
-        assert_eq!(completed, ITERATIONS / 100);
-        // After all that, a transaction still works normally.
-        let mut tx = conn.transaction().await.unwrap();
-        tx.execute("UPDATE cs SET hits = -1 WHERE id = 10", ()).await.unwrap();
-        tx.commit().await.unwrap();
-        let h: i64 = conn.query_scalar("SELECT hits FROM cs WHERE id = 10", ()).await.unwrap();
-        assert_eq!(h, -1, "{} seed={seed}", t.label);
     }
 }
 
@@ -205,11 +252,46 @@ async fn dropped_begin_never_leaks_a_transaction() {
                 // tx dropped without commit
             };
             let _ = poll_then_drop(fut, polls).await;
-            let n: i64 = within(Duration::from_secs(10), &ctx, conn.query_scalar("SELECT count(*) FROM leak", ()))
-                .await
-                .unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+            let n: i64 = within(
+                Duration::from_secs(10),
+                &ctx,
+                conn.query_scalar("SELECT count(*) FROM leak", ()),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
             assert_eq!(n, 0, "{ctx}: an uncommitted insert is visible");
             assert_eq!(conn.transaction_status(), TransactionStatus::Idle, "{ctx}");
         }
+    }
+}
+
+/// The statement after a dropped BEGIN runs in autocommit mode: its write is committed and
+/// visible to other sessions (it must not be rolled back with the abandoned transaction).
+#[tokio::test]
+async fn write_after_dropped_begin_is_committed() {
+    for t in targets() {
+        let table = unique("after_begin");
+        let mut conn = Connection::connect(&t.url).await.unwrap();
+        let mut observer = Connection::connect(&t.url).await.unwrap();
+        conn.batch_execute(&format!("CREATE TABLE {table} (a int4)")).await.unwrap();
+        for polls in 1..6 {
+            let ctx = format!("{} polls={polls}", t.label);
+            let _ = poll_then_drop(conn.transaction(), polls).await;
+            let n = conn
+                .execute(&format!("INSERT INTO {table} VALUES ($1)"), (polls as i32,))
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{ctx}");
+            assert_eq!(conn.transaction_status(), TransactionStatus::Idle, "{ctx}");
+            let seen: i64 = observer
+                .query_scalar(
+                    &format!("SELECT count(*) FROM {table} WHERE a = $1"),
+                    (polls as i32,),
+                )
+                .await
+                .unwrap();
+            assert_eq!(seen, 1, "{ctx}: the insert is not visible to another session");
+        }
+        conn.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
     }
 }

@@ -101,6 +101,31 @@ dual_test! {
 }
 
 dual_test! {
+    /// A session terminated while a statement runs: the FATAL report is the statement's error
+    /// and the connection is closed at once (no wait for a ReadyForQuery that never comes).
+    fn terminated_mid_query(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let pid: i32 = aw!(conn.query_scalar("SELECT pg_backend_pid()", ())).unwrap();
+        let url = t.url.clone();
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut k = pgtusk::blocking::Connection::connect(&url).unwrap();
+            k.query_scalar::<bool, _, _>("SELECT pg_terminate_backend($1)", (pid,)).unwrap()
+        });
+        let started = Instant::now();
+        let e = aw!(conn.query("SELECT pg_sleep(10)", ())).unwrap_err();
+        assert!(killer.join().unwrap());
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(e.code(), Some(&SqlState::ADMIN_SHUTDOWN), "{}: {e:?}", t.label);
+        assert_eq!(e.as_db_error().unwrap().severity(), "FATAL");
+        assert!(e.is_closed());
+        assert!(conn.is_closed(), "{}", t.label);
+        let e = aw!(conn.query("SELECT 1", ())).unwrap_err();
+        assert!(e.is_closed(), "{}: the connection stays closed: {e:?}", t.label);
+    }
+}
+
+dual_test! {
     /// A FATAL error from the server (the session is terminated) closes the connection; the
     /// next call fails at once with a closed error.
     fn terminated_session(t) {
@@ -139,12 +164,12 @@ fn kill_later(mut server: Server, delay: Duration) -> std::thread::JoinHandle<Se
     })
 }
 
-/// Asserts the error of a query on a server that died under it.
+/// Asserts the error of a query on a server that died under it: the socket closed (or was
+/// reset), or the backend got to report its own end first (FATAL, "unexpected postmaster
+/// exit").
 fn assert_died(e: &pgtusk::Error, took: Duration, label: &str) {
-    assert!(
-        matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io),
-        "{label}: {e:?}"
-    );
+    let fatal = e.as_db_error().is_some_and(|db| db.is_fatal());
+    assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io) || fatal, "{label}: {e:?}");
     assert!(e.is_closed(), "{label}");
     assert!(took < Duration::from_secs(5), "{label}: took {took:?}");
 }
@@ -154,19 +179,40 @@ async fn server_dies_mid_query_async() {
     let Some(server) = private_server() else { return };
     let url = format!("{} sslmode=disable", server.conninfo(roles::SUPERUSER));
     let mut conn = pgtusk::Connection::connect(&url).await.unwrap();
+    let mut idle = pgtusk::Connection::connect(&url).await.unwrap();
     let killer = kill_later(server, Duration::from_millis(200));
     let started = Instant::now();
-    let e = within(Duration::from_secs(10), "query on a dying server", conn.query("SELECT pg_sleep(30)", ()))
-        .await
-        .unwrap_err();
+    let e = within(
+        Duration::from_secs(10),
+        "query on a dying server",
+        conn.query("SELECT pg_sleep(30)", ()),
+    )
+    .await
+    .unwrap_err();
     assert_died(&e, started.elapsed(), "async");
-    let e = within(Duration::from_secs(5), "next call", conn.query("SELECT 1", ())).await.unwrap_err();
+    let e =
+        within(Duration::from_secs(5), "next call", conn.query("SELECT 1", ())).await.unwrap_err();
     assert!(e.is_closed(), "{e:?}");
     assert!(conn.is_closed());
+    // A connection that was idle when the server died: its next call fails promptly, and
+    // the connection then reports itself closed.
+    for i in 0..2 {
+        let started = Instant::now();
+        let e =
+            within(Duration::from_secs(10), "call on a dead server", idle.query("SELECT 1", ()))
+                .await
+                .unwrap_err();
+        assert_died(&e, started.elapsed(), &format!("async idle, call {i}"));
+        assert!(idle.is_closed(), "call {i}: {e:?}");
+    }
     // Connecting to the dead server fails quickly too.
-    let e = within(Duration::from_secs(5), "connect to a dead server", pgtusk::Connection::connect(&url))
-        .await
-        .unwrap_err();
+    let e = within(
+        Duration::from_secs(5),
+        "connect to a dead server",
+        pgtusk::Connection::connect(&url),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e:?}");
     drop(killer.join().unwrap());
 }
@@ -177,6 +223,7 @@ fn server_dies_mid_query_blocking() {
     let url = format!("{} sslmode=disable", server.conninfo(roles::SUPERUSER));
     with_deadline(Duration::from_secs(15), "blocking query on a dying server", move || {
         let mut conn = pgtusk::blocking::Connection::connect(&url).unwrap();
+        let mut idle = pgtusk::blocking::Connection::connect(&url).unwrap();
         let killer = kill_later(server, Duration::from_millis(200));
         let started = Instant::now();
         let e = conn.query("SELECT pg_sleep(30)", ()).unwrap_err();
@@ -184,6 +231,12 @@ fn server_dies_mid_query_blocking() {
         let e = conn.query("SELECT 1", ()).unwrap_err();
         assert!(e.is_closed(), "{e:?}");
         assert!(conn.is_closed());
+        for i in 0..2 {
+            let started = Instant::now();
+            let e = idle.query("SELECT 1", ()).unwrap_err();
+            assert_died(&e, started.elapsed(), &format!("blocking idle, call {i}"));
+            assert!(idle.is_closed(), "call {i}: {e:?}");
+        }
         let e = pgtusk::blocking::Connection::connect(&url).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Io, "{e:?}");
         drop(killer.join().unwrap());
@@ -195,7 +248,9 @@ async fn nothing_listening() {
     let port = dead_port();
     let url = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
     let started = Instant::now();
-    let e = within(Duration::from_secs(5), "connect", pgtusk::Connection::connect(&url)).await.unwrap_err();
+    let e = within(Duration::from_secs(5), "connect", pgtusk::Connection::connect(&url))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e:?}");
     assert_eq!(e.code(), None);
     let u = url.clone();
@@ -237,7 +292,10 @@ async fn multi_host_skips_a_dead_host() {
         assert_eq!(port, i32::from(s.port()));
 
         // Every host dead: the error is the last host's.
-        let url = format!("host=127.0.0.1,127.0.0.1 port={dead},{} user=postgres sslmode=disable", dead_port());
+        let url = format!(
+            "host=127.0.0.1,127.0.0.1 port={dead},{} user=postgres sslmode=disable",
+            dead_port()
+        );
         let e = pgtusk::Connection::connect(&url).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Io, "{e:?}");
     }
@@ -272,12 +330,15 @@ fn tsa_url(ro: &Server, rw: &Server, attrs: &str) -> String {
 async fn target_session_attrs_async() {
     let Some(ro) = read_only_server() else { return };
     for rw in servers() {
-        for (attrs, expected) in [("read-write", rw.port()), ("any", ro.port()), ("read-only", ro.port())] {
+        for (attrs, expected) in
+            [("read-write", rw.port()), ("any", ro.port()), ("read-only", ro.port())]
+        {
             let url = tsa_url(ro, rw, attrs);
             let mut conn = pgtusk::Connection::connect(&url).await.unwrap();
             let port: i32 = conn.query_scalar("SELECT inet_server_port()", ()).await.unwrap();
             assert_eq!(port, i32::from(expected), "{attrs}");
-            let read_only: String = conn.query_scalar("SHOW default_transaction_read_only", ()).await.unwrap();
+            let read_only: String =
+                conn.query_scalar("SHOW default_transaction_read_only", ()).await.unwrap();
             assert_eq!(read_only == "on", expected == ro.port(), "{attrs}");
         }
         // Reversed order: read-only skips the writable server.
@@ -305,7 +366,9 @@ async fn target_session_attrs_async() {
 fn target_session_attrs_blocking() {
     let Some(ro) = read_only_server() else { return };
     for rw in servers() {
-        for (attrs, expected) in [("read-write", rw.port()), ("any", ro.port()), ("read-only", ro.port())] {
+        for (attrs, expected) in
+            [("read-write", rw.port()), ("any", ro.port()), ("read-only", ro.port())]
+        {
             let url = tsa_url(ro, rw, attrs);
             let mut conn = pgtusk::blocking::Connection::connect(&url).unwrap();
             let port: i32 = conn.query_scalar("SELECT inet_server_port()", ()).unwrap();
@@ -318,4 +381,74 @@ fn target_session_attrs_blocking() {
     );
     let e = pgtusk::blocking::Connection::connect(&url).unwrap_err();
     assert_ne!(e.kind(), ErrorKind::Db, "{e:?}");
+}
+
+/// A fake server on 127.0.0.1 that completes a trust startup (protocol 3.0), then waits until
+/// the client's first query has arrived and closes the socket without reading it: with unread
+/// data, the kernel answers with a TCP reset, so the client sees ECONNRESET rather than EOF.
+fn resetting_server() -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut len = [0u8; 4];
+        sock.read_exact(&mut len).unwrap();
+        let mut startup = vec![0u8; u32::from_be_bytes(len) as usize - 4];
+        sock.read_exact(&mut startup).unwrap();
+        assert_eq!(&startup[..4], &[0, 3, 0, 0], "a 3.0 StartupMessage");
+        let mut out = Vec::new();
+        out.extend_from_slice(b"R\0\0\0\x08\0\0\0\0"); // AuthenticationOk
+        out.extend_from_slice(b"K\0\0\0\x0c\0\0\x30\x39\0\0\0\x07"); // BackendKeyData
+        out.extend_from_slice(b"S\0\0\0\x18server_version\x0015.0\0"); // ParameterStatus
+        out.extend_from_slice(b"Z\0\0\0\x05I"); // ReadyForQuery
+        sock.write_all(&out).unwrap();
+        // Wait for the query without consuming it, then close: the kernel sends RST.
+        let mut peek = [0u8; 1];
+        sock.peek(&mut peek).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        drop(sock);
+    });
+    (port, handle)
+}
+
+/// A connection reset by the server fails the call promptly with an I/O error, and the
+/// connection then reports itself closed (every later call fails the same way, fast).
+#[tokio::test]
+async fn connection_reset_async() {
+    let (port, server) = resetting_server();
+    let url = format!(
+        "host=127.0.0.1 port={port} user=u dbname=d sslmode=disable max_protocol_version=3.0"
+    );
+    let mut conn = pgtusk::Connection::connect(&url).await.unwrap();
+    assert_eq!(conn.parameter("server_version"), Some("15.0"));
+    let e =
+        within(Duration::from_secs(5), "query on a reset connection", conn.query("SELECT 1", ()))
+            .await
+            .unwrap_err();
+    server.join().unwrap();
+    assert!(matches!(e.kind(), ErrorKind::Io | ErrorKind::Closed), "{e:?}");
+    assert!(e.is_closed(), "{e:?}");
+    assert!(conn.is_closed(), "the connection knows it is closed after {e:?}");
+    let e =
+        within(Duration::from_secs(5), "next call", conn.query("SELECT 1", ())).await.unwrap_err();
+    assert!(e.is_closed(), "{e:?}");
+}
+
+#[test]
+fn connection_reset_blocking() {
+    let (port, server) = resetting_server();
+    let url = format!(
+        "host=127.0.0.1 port={port} user=u dbname=d sslmode=disable max_protocol_version=3.0"
+    );
+    with_deadline(Duration::from_secs(10), "blocking reset", move || {
+        let mut conn = pgtusk::blocking::Connection::connect(&url).unwrap();
+        let e = conn.query("SELECT 1", ()).unwrap_err();
+        server.join().unwrap();
+        assert!(matches!(e.kind(), ErrorKind::Io | ErrorKind::Closed), "{e:?}");
+        assert!(e.is_closed(), "{e:?}");
+        assert!(conn.is_closed(), "the connection knows it is closed after {e:?}");
+        let e = conn.query("SELECT 1", ()).unwrap_err();
+        assert!(e.is_closed(), "{e:?}");
+    });
 }

@@ -73,3 +73,27 @@ async fn dropped_pipeline_sends_nothing() {
         assert_eq!(n, 0, "{}", t.label);
     }
 }
+
+#[test]
+fn blocking_pipeline_and_execute_many() {
+    for t in targets() {
+        let mut conn = pgtusk::blocking::Connection::connect(&t.url).unwrap();
+        conn.batch_execute("CREATE TEMP TABLE bp (a int8, b text)").unwrap();
+        let mut p = conn.pipeline();
+        let a = p.execute("INSERT INTO bp VALUES ($1, 'x')", (1_i64,));
+        let b = p.query("SELECT 1/$1::int4", (0_i32,));
+        let c = p.execute("INSERT INTO bp VALUES ($1, 'y')", (2_i64,));
+        let out = p.run().unwrap();
+        assert_eq!(out.rows_affected(a).unwrap(), 1);
+        assert_eq!(out.rows(b).unwrap_err().code(), Some(&SqlState::DIVISION_BY_ZERO));
+        assert!(out.get(c).unwrap().is_aborted(), "{}", t.label);
+        let mut p = conn.pipeline();
+        let ids: Vec<_> = (0..50_000_i64).map(|i| p.query("SELECT $1::int8, repeat('y', 60)", (i,))).collect();
+        let out = p.run().unwrap();
+        assert!(ids.iter().enumerate().all(|(i, id)| out.rows(*id).unwrap()[0].get::<_, i64>(0) == i as i64));
+        let rows: Vec<(i64, &str)> = (0..20_000).map(|i| (i, "row")).collect();
+        assert_eq!(conn.execute_many("INSERT INTO bp VALUES ($1, $2)", &rows).unwrap(), 20_000);
+        let n: i64 = conn.query_scalar("SELECT count(*) FROM bp", ()).unwrap();
+        assert_eq!(n, 20_000, "{}", t.label);
+    }
+}

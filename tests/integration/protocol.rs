@@ -65,7 +65,8 @@ async fn cancel_from_another_task() {
                 token.cancel().await
             });
             let started = Instant::now();
-            let r = within(Duration::from_secs(15), &label, conn.query("SELECT pg_sleep(10)", ())).await;
+            let r = within(Duration::from_secs(15), &label, conn.query("SELECT pg_sleep(10)", ()))
+                .await;
             assert_cancelled(&label, r, started);
             canceller.await.unwrap().unwrap();
             assert_eq!(conn.transaction_status(), TransactionStatus::Idle);
@@ -123,7 +124,8 @@ async fn cancel_over_tls() {
         });
         let started = Instant::now();
         let label = format!("pg{} tls", s.major());
-        let r = within(Duration::from_secs(15), &label, conn.query("SELECT pg_sleep(10)", ())).await;
+        let r =
+            within(Duration::from_secs(15), &label, conn.query("SELECT pg_sleep(10)", ())).await;
         assert_cancelled(&label, r, started);
         canceller.await.unwrap().unwrap();
 

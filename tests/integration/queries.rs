@@ -460,3 +460,82 @@ dual_test! {
         assert_eq!(n, 5);
     }
 }
+
+dual_test! {
+    /// Values bigger than any read or write buffer, and statements with many parameters.
+    fn large_values_and_many_parameters(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let blob: Vec<u8> = (0..8 * 1024 * 1024_u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let text: String = "pgtusk ✓ ".repeat(100_000);
+        let row = aw!(conn.query_one(
+            "SELECT $1::bytea, length($1::bytea), md5($1::bytea), $2::text, length($2::text)",
+            (&blob, text.as_str())
+        ))
+        .unwrap();
+        assert_eq!(row.get::<_, &[u8]>(0).len(), blob.len(), "{}", t.label);
+        assert!(row.get::<_, &[u8]>(0) == &blob[..], "{}: the blob came back intact", t.label);
+        assert_eq!(row.get::<_, i32>(1), blob.len() as i32);
+        assert_eq!(row.get::<_, i32>(4), text.chars().count() as i32);
+        assert_eq!(row.get::<_, &str>(3), text);
+        let md5: String = row.get(2);
+        assert_eq!(md5.len(), 32);
+        // A big result of many rows of medium size, then a small exact query.
+        let rows = aw!(conn.query("SELECT g, repeat('y', 1000) FROM generate_series(1, 5000) g", ())).unwrap();
+        assert_eq!(rows.len(), 5000);
+        assert_eq!(rows[4999].get::<_, &str>(1).len(), 1000);
+        let n: i64 = aw!(conn.query_scalar("SELECT $1::int8", (1_i64,))).unwrap();
+        assert_eq!(n, 1);
+
+        // 1,000 parameters from a Vec.
+        let values: Vec<i64> = (1..=1000).collect();
+        let placeholders: Vec<String> = (1..=1000).map(|i| format!("${i}::int8")).collect();
+        let sql = format!("SELECT {}", placeholders.join(" + "));
+        let sum: i64 = aw!(conn.query_scalar(sql.as_str(), &values)).unwrap();
+        assert_eq!(sum, 500_500);
+        let sql = format!("SELECT array_length(ARRAY[{}], 1)", placeholders.join(", "));
+        let len: i32 = aw!(conn.query_scalar(sql.as_str(), values)).unwrap();
+        assert_eq!(len, 1000);
+    }
+}
+
+dual_test! {
+    /// Edge cases of statements: empty text, a NUL in a string parameter, a statement with
+    /// rows in the middle of a batch, RETURNING.
+    fn statement_edge_cases(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let rows = aw!(conn.query("", ())).unwrap();
+        assert!(rows.is_empty(), "{}: an empty statement has no rows", t.label);
+        assert_eq!(aw!(conn.execute("", ())).unwrap(), 0);
+        assert_eq!(aw!(conn.execute("-- only a comment", ())).unwrap(), 0);
+
+        // PostgreSQL text cannot hold NUL: the server refuses it (documented on the str Dumper).
+        let e = aw!(conn.query("SELECT $1::text", ("a\0b",))).unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE), "{}: {e:?}", t.label);
+        let n: i32 = aw!(conn.query_scalar("SELECT 1", ())).unwrap();
+        assert_eq!(n, 1);
+
+        aw!(conn.batch_execute("CREATE TEMP TABLE ret (id int4 GENERATED ALWAYS AS IDENTITY, v text)")).unwrap();
+        let ids: Vec<(i32, String)> = aw!(conn.query_as(
+            "INSERT INTO ret (v) VALUES ($1), ($2) RETURNING id, v",
+            ("a", "b")
+        ))
+        .unwrap();
+        assert_eq!(ids, [(1, "a".to_owned()), (2, "b".to_owned())]);
+        assert_eq!(aw!(conn.execute("INSERT INTO ret (v) VALUES ('c') RETURNING id", ())).unwrap(), 1);
+        let mut s = aw!(conn.query_stream("DELETE FROM ret WHERE id <= $1 RETURNING v", (2_i32,))).unwrap();
+        let batch = aw!(s.next_batch(10)).unwrap();
+        assert_eq!(batch.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(s.rows_affected(), 2);
+        drop(s);
+        let mut s = aw!(conn.query_stream("SELECT 1 WHERE false", ())).unwrap();
+        assert!(aw!(s.next()).is_none());
+        drop(s);
+
+        // Column names, including duplicates and non-ASCII ones.
+        let row = aw!(conn.query_one("SELECT 1 AS a, 2 AS a, 3 AS \"été\"", ())).unwrap();
+        assert_eq!(row.get::<_, i32>("a"), 1, "the first column of that name");
+        assert_eq!(row.get::<_, i32>("été"), 3);
+        assert_eq!(row.try_get::<_, i32>("nope").unwrap_err().kind(), ErrorKind::Conversion);
+        assert_eq!(row.try_get::<_, i32>(3).unwrap_err().kind(), ErrorKind::Conversion);
+    }
+}

@@ -116,9 +116,10 @@ async fn listen_notify_async() {
         notify_from_other(&t.url, &channel, "third").await;
         let mut got = Vec::new();
         for _ in 0..2 {
-            let n = within(Duration::from_secs(10), "queued notification", conn.next_notification())
-                .await
-                .unwrap();
+            let n =
+                within(Duration::from_secs(10), "queued notification", conn.next_notification())
+                    .await
+                    .unwrap();
             got.push(n.payload().to_owned());
         }
         assert_eq!(got, ["second", "third"]);
@@ -161,10 +162,15 @@ fn listen_notify_blocking() {
                 pid
             });
             let started = Instant::now();
-            let n = conn.next_notification(Duration::from_secs(5)).unwrap().expect("a notification");
+            let n =
+                conn.next_notification(Duration::from_secs(5)).unwrap().expect("a notification");
             assert!(started.elapsed() < Duration::from_secs(5));
             let pid = sender.join().unwrap();
-            assert_eq!((n.channel(), n.payload(), n.process_id()), (channel.as_str(), "hi", pid), "{label}");
+            assert_eq!(
+                (n.channel(), n.payload(), n.process_id()),
+                (channel.as_str(), "hi", pid),
+                "{label}"
+            );
 
             // Nothing comes: None after the timeout, not before, and the connection is usable.
             let started = Instant::now();
@@ -180,7 +186,8 @@ fn listen_notify_blocking() {
             // Still listening after the timeout: the next one arrives.
             let mut other = pgtusk::blocking::Connection::connect(&url).unwrap();
             other.execute("SELECT pg_notify($1, 'again')", (channel.as_str(),)).unwrap();
-            let n = conn.next_notification(Duration::from_secs(5)).unwrap().expect("a notification");
+            let n =
+                conn.next_notification(Duration::from_secs(5)).unwrap().expect("a notification");
             assert_eq!(n.payload(), "again");
 
             // The iterator ends when none arrives in time.
@@ -204,9 +211,13 @@ async fn query_timeout() {
         let mut conn = pgtusk::Connection::connect(&t.url).await.unwrap();
         conn.set_query_timeout(Some(Duration::from_millis(200)));
         let started = Instant::now();
-        let e = within(Duration::from_secs(10), "timed-out query", conn.query("SELECT pg_sleep(5)", ()))
-            .await
-            .unwrap_err();
+        let e = within(
+            Duration::from_secs(10),
+            "timed-out query",
+            conn.query("SELECT pg_sleep(5)", ()),
+        )
+        .await
+        .unwrap_err();
         let took = started.elapsed();
         assert_eq!(e.kind(), ErrorKind::Timeout, "{}: {e:?}", t.label);
         assert!(took >= Duration::from_millis(200), "{}: {took:?}", t.label);
@@ -235,5 +246,132 @@ async fn query_timeout() {
         conn.set_query_timeout(None);
         let n: i32 = conn.query_scalar("SELECT 1 FROM pg_sleep(0.3)", ()).await.unwrap();
         assert_eq!(n, 1, "no timeout any more");
+    }
+}
+
+dual_test! {
+    /// Startup parameters from the connection string reach the session.
+    fn startup_parameters(t) {
+        let Some(info) = t.conninfo(
+            "postgres",
+            "sslmode=disable application_name=pgtusk_app options='-c statement_timeout=1234 -c search_path=pg_catalog'",
+        ) else {
+            continue;
+        };
+        let mut conn = aw!(Conn::connect(&info)).unwrap();
+        assert_eq!(conn.parameter("application_name"), Some("pgtusk_app"), "{}", t.label);
+        let row = aw!(conn.query_one(
+            "SELECT current_setting('application_name'), current_setting('statement_timeout'), \
+             current_setting('search_path'), current_setting('client_encoding')",
+            ()
+        ))
+        .unwrap();
+        let got: (&str, &str, &str, &str) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        assert_eq!(got, ("pgtusk_app", "1234ms", "pg_catalog", "UTF8"), "{}", t.label);
+        // The server-side statement_timeout gives query_canceled, and the session goes on.
+        let e = aw!(conn.query("SELECT pg_sleep(3)", ())).unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
+        let n: i32 = aw!(conn.query_scalar("SELECT 8", ())).unwrap();
+        assert_eq!(n, 8);
+
+        // The URL form with percent-encoding.
+        let s = t.server.unwrap();
+        let url = format!(
+            "postgresql://scram_user:scram_user_pw@127.0.0.1:{}/postgres?sslmode=disable&application_name=a%20b%2Fc",
+            s.port()
+        );
+        let mut conn = aw!(Conn::connect(&url)).unwrap();
+        let app: String = aw!(conn.query_scalar("SHOW application_name", ())).unwrap();
+        assert_eq!(app, "a b/c");
+    }
+}
+
+/// A listener that accepts TCP connections (the kernel does, from its backlog) but never
+/// answers: `connect_timeout` must end the attempt. Returns the listener (keep it alive) and
+/// a conninfo with `connect_timeout=2`.
+fn silent_server() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!(
+        "host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable connect_timeout=2"
+    );
+    (listener, url)
+}
+
+fn assert_connect_timed_out(e: &pgtusk::Error, took: Duration) {
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(took >= Duration::from_millis(1900) && took < Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test]
+async fn connect_timeout_on_a_silent_server_async() {
+    let (_listener, url) = silent_server();
+    let started = Instant::now();
+    let e = within(Duration::from_secs(10), "async connect", pgtusk::Connection::connect(&url))
+        .await
+        .unwrap_err();
+    assert_connect_timed_out(&e, started.elapsed());
+}
+
+#[test]
+
+fn connect_timeout_on_a_silent_server_blocking() {
+    let (_listener, url) = silent_server();
+    let started = Instant::now();
+    let e = with_deadline(Duration::from_secs(10), "blocking connect", move || {
+        pgtusk::blocking::Connection::connect(&url).unwrap_err()
+    });
+    assert_connect_timed_out(&e, started.elapsed());
+}
+
+/// Notifications with a timeout over TLS: a read timeout in the middle of the TLS stream must
+/// leave the session intact.
+#[cfg(feature = "rustls")]
+#[test]
+fn listen_notify_blocking_over_tls() {
+    for s in crate::common::servers() {
+        let info = crate::common::conninfo_pw(s, "postgres", None, &crate::common::verify_full(s));
+        with_deadline(Duration::from_secs(20), "blocking notifications over TLS", move || {
+            let channel = unique("tls_chan");
+            let mut conn = pgtusk::blocking::Connection::connect(&info).unwrap();
+            assert!(conn.is_tls());
+            conn.batch_execute(&format!("LISTEN {channel}")).unwrap();
+            for round in 0..3 {
+                let started = Instant::now();
+                assert!(conn.next_notification(Duration::from_millis(150)).unwrap().is_none());
+                assert!(started.elapsed() >= Duration::from_millis(150));
+                let v: i64 = conn.query_scalar("SELECT $1::int8", (round as i64,)).unwrap();
+                assert_eq!(v, round as i64, "usable after a timeout over TLS");
+            }
+            let mut other = pgtusk::blocking::Connection::connect(&info).unwrap();
+            other.execute("SELECT pg_notify($1, 'over tls')", (channel.as_str(),)).unwrap();
+            let n =
+                conn.next_notification(Duration::from_secs(5)).unwrap().expect("a notification");
+            assert_eq!(n.payload(), "over tls");
+        });
+    }
+}
+
+/// The async per-call timeout over TLS (the cancel request goes over TLS too).
+#[cfg(feature = "rustls")]
+#[tokio::test]
+async fn query_timeout_over_tls() {
+    for s in crate::common::servers() {
+        let info = crate::common::conninfo_pw(s, "postgres", None, "sslmode=require");
+        let mut conn = pgtusk::Connection::connect(&info).await.unwrap();
+        assert!(conn.is_tls());
+        conn.set_query_timeout(Some(Duration::from_millis(200)));
+        let started = Instant::now();
+        let e = within(
+            Duration::from_secs(10),
+            "timed-out query",
+            conn.query("SELECT pg_sleep(5)", ()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        let n: i64 = conn.query_scalar("SELECT $1::int8", (4_i64,)).await.unwrap();
+        assert_eq!(n, 4);
     }
 }

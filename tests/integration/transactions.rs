@@ -90,6 +90,13 @@ dual_test! {
             aw!(inner.execute("INSERT INTO sp VALUES (5)", ())).unwrap();
         }
         {
+            // A failed savepoint dropped without rollback: the drop recovers it (with the
+            // next call: the SAVEPOINT below must succeed).
+            let mut inner = aw!(outer.transaction()).unwrap();
+            let e = aw!(inner.execute("SELECT 1/0", ())).unwrap_err();
+            assert_eq!(e.code(), Some(&SqlState::DIVISION_BY_ZERO));
+        }
+        {
             // A failed savepoint is recovered by its rollback; the outer work goes on.
             let mut inner = aw!(outer.transaction()).unwrap();
             let e = aw!(inner.execute("INSERT INTO sp VALUES (1/0)", ())).unwrap_err();
@@ -169,5 +176,18 @@ dual_test! {
         assert_eq!(iso, "read committed");
         let exists: bool = aw!(conn.query_scalar("SELECT to_regclass($1) IS NOT NULL", (table.as_str(),))).unwrap();
         assert!(!exists);
+    }
+}
+
+/// COMMIT of a transaction in which a statement failed is a rollback: reported as an error.
+#[tokio::test]
+async fn commit_after_failure_is_an_error() {
+    for t in crate::common::targets() {
+        let mut conn = pgtusk::Connection::connect(&t.url).await.unwrap();
+        let mut tx = conn.transaction().await.unwrap();
+        tx.query("SELECT 1/0", ()).await.unwrap_err();
+        let err = tx.commit().await.unwrap_err();
+        assert_eq!(err.kind(), pgtusk::ErrorKind::Aborted, "{}", t.label);
+        assert_eq!(conn.transaction_status(), pgtusk::protocol::TransactionStatus::Idle);
     }
 }

@@ -15,15 +15,9 @@ use md5::{Digest, Md5};
 /// `user` is the role name sent in the StartupMessage, as bytes; no normalisation is applied to
 /// either input, as the server applies none.
 pub fn md5_password(user: &[u8], password: &[u8], salt: [u8; 4]) -> String {
-    let inner = Md5::new()
-        .chain_update(password)
-        .chain_update(user)
-        .finalize();
+    let inner = Md5::new().chain_update(password).chain_update(user).finalize();
     let inner_hex = hex_lower(&inner);
-    let outer = Md5::new()
-        .chain_update(inner_hex.as_bytes())
-        .chain_update(salt)
-        .finalize();
+    let outer = Md5::new().chain_update(inner_hex.as_bytes()).chain_update(salt).finalize();
     let mut out = String::with_capacity(35);
     out.push_str("md5");
     out.push_str(&hex_lower(&outer));
@@ -64,10 +58,6 @@ mod tests {
         let s = md5_password(b"", b"", [0; 4]);
         assert_eq!(s.len(), 35);
         assert!(s.starts_with("md5"));
-        assert!(
-            s.bytes()
-                .skip(3)
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        );
+        assert!(s.bytes().skip(3).all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     }
 }

@@ -57,13 +57,7 @@ fn passes_pg_checks(password: &str) -> bool {
     let mapped = || {
         password
             .chars()
-            .map(|c| {
-                if tables::non_ascii_space_character(c) {
-                    ' '
-                } else {
-                    c
-                }
-            })
+            .map(|c| if tables::non_ascii_space_character(c) { ' ' } else { c })
             .filter(|&c| !tables::commonly_mapped_to_nothing(c))
     };
     // "don't allow empty password" (pg_saslprep)

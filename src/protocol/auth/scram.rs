@@ -124,10 +124,7 @@ impl std::fmt::Display for ScramError {
                 f.write_str("SCRAM server nonce does not extend the client nonce")
             }
             Self::IterationCountTooHigh => {
-                write!(
-                    f,
-                    "SCRAM iteration count is above the limit of {MAX_ITERATIONS}"
-                )
+                write!(f, "SCRAM iteration count is above the limit of {MAX_ITERATIONS}")
             }
             Self::UnsupportedExtension => f.write_str("SCRAM server sent an unsupported extension"),
             Self::InvalidServerSignature => f.write_str("SCRAM server signature is invalid"),
@@ -200,9 +197,7 @@ pub fn choose_mechanism<'a>(
     let has_plus = offered.contains(&PLUS_NAME);
     let has_plain = offered.contains(&PLAIN_NAME);
     if !has_plus && !has_plain {
-        return Err(ScramError::NoSupportedMechanism {
-            offered: offered.join(", "),
-        });
+        return Err(ScramError::NoSupportedMechanism { offered: offered.join(", ") });
     }
     let can_bind = tls_server_end_point.is_some();
     match policy {
@@ -263,10 +258,9 @@ impl std::fmt::Debug for ChannelBindingData {
         match self {
             Self::None => f.write_str("None"),
             Self::Unused => f.write_str("Unused"),
-            Self::TlsServerEndPoint(data) => f
-                .debug_tuple("TlsServerEndPoint")
-                .field(&data.len())
-                .finish(),
+            Self::TlsServerEndPoint(data) => {
+                f.debug_tuple("TlsServerEndPoint").field(&data.len()).finish()
+            }
         }
     }
 }
@@ -404,20 +398,13 @@ impl ScramAwaitServerFirst {
         let mut client_final = without_proof;
         client_final.extend_from_slice(b",p=");
         client_final.extend_from_slice(BASE64.encode(proof).as_bytes());
-        Ok((
-            client_final,
-            ScramAwaitServerFinal {
-                server_key,
-                auth_message,
-            },
-        ))
+        Ok((client_final, ScramAwaitServerFinal { server_key, auth_message }))
     }
 }
 
 impl std::fmt::Debug for ScramAwaitServerFirst {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScramAwaitServerFirst")
-            .finish_non_exhaustive()
+        f.debug_struct("ScramAwaitServerFirst").finish_non_exhaustive()
     }
 }
 
@@ -436,9 +423,7 @@ impl ScramAwaitServerFinal {
         let mut parts = server_final.split(|&b| b == b',');
         let first = parts.next();
         if let Some([b'e', b'=', text @ ..]) = first {
-            return Err(ScramError::Server(
-                String::from_utf8_lossy(text).into_owned(),
-            ));
+            return Err(ScramError::Server(String::from_utf8_lossy(text).into_owned()));
         }
         let signature = attr(first, b'v', MESSAGE, "verifier")?;
         reject_extensions(parts.next(), MESSAGE)?;
@@ -449,15 +434,13 @@ impl ScramAwaitServerFinal {
         let mut mac = hmac_state(&self.server_key);
         mac.update(&self.auth_message);
         // `verify_slice` compares in constant time.
-        mac.verify_slice(&signature)
-            .map_err(|_| ScramError::InvalidServerSignature)
+        mac.verify_slice(&signature).map_err(|_| ScramError::InvalidServerSignature)
     }
 }
 
 impl std::fmt::Debug for ScramAwaitServerFinal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScramAwaitServerFinal")
-            .finish_non_exhaustive()
+        f.debug_struct("ScramAwaitServerFinal").finish_non_exhaustive()
     }
 }
 
@@ -490,11 +473,7 @@ impl<'a> ServerFirst<'a> {
         let salt = decode_base64(salt, MESSAGE, "salt")?;
         let iterations = parse_iterations(attr(parts.next(), b'i', MESSAGE, "iteration count")?)?;
         reject_extensions(parts.next(), MESSAGE)?;
-        Ok(Self {
-            nonce,
-            salt,
-            iterations,
-        })
+        Ok(Self { nonce, salt, iterations })
     }
 }
 
@@ -559,10 +538,7 @@ fn malformed(message: &'static str, field: &'static str) -> ScramError {
 
 /// RFC 5802's `printable`: `%x21-2B / %x2D-7E`, at least one character.
 fn is_printable(value: &[u8]) -> bool {
-    !value.is_empty()
-        && value
-            .iter()
-            .all(|&b| matches!(b, 0x21..=0x2b | 0x2d..=0x7e))
+    !value.is_empty() && value.iter().all(|&b| matches!(b, 0x21..=0x2b | 0x2d..=0x7e))
 }
 
 /// HMAC-SHA-256 keyed with `key`, ready for data.
@@ -574,11 +550,7 @@ fn hmac_state(key: &[u8]) -> Hmac<Sha256> {
 
 /// HMAC-SHA-256 of `data` under `key`.
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    hmac_state(key)
-        .chain_update(data)
-        .finalize()
-        .into_bytes()
-        .into()
+    hmac_state(key).chain_update(data).finalize().into_bytes().into()
 }
 
 /// `Hi(str, salt, i)` of RFC 5802 §2.2: PBKDF2 with HMAC-SHA-256 and one output block.

@@ -86,11 +86,7 @@ impl Authentication {
         Ok(match code {
             0 => empty(rest, "AuthenticationOk", Self::Ok)?,
             2 => empty(rest, "AuthenticationKerberosV5", Self::KerberosV5)?,
-            3 => empty(
-                rest,
-                "AuthenticationCleartextPassword",
-                Self::CleartextPassword,
-            )?,
+            3 => empty(rest, "AuthenticationCleartextPassword", Self::CleartextPassword)?,
             5 => {
                 let mut r = Reader::new(rest, "AuthenticationMD5Password");
                 let salt = r.array()?;
@@ -142,21 +138,15 @@ impl SaslMechanisms {
         let mut list = String::new();
         for name in names {
             if name.is_empty() {
-                return Err(EncodeError::InvalidValue {
-                    field: "SASL mechanism name",
-                });
+                return Err(EncodeError::InvalidValue { field: "SASL mechanism name" });
             }
             if name.contains('\0') {
-                return Err(EncodeError::NulInString {
-                    field: "SASL mechanism name",
-                });
+                return Err(EncodeError::NulInString { field: "SASL mechanism name" });
             }
             list.push_str(name);
             list.push('\0');
         }
-        Ok(Self {
-            names: ByteStr::from(list.as_str()),
-        })
+        Ok(Self { names: ByteStr::from(list.as_str()) })
     }
 
     /// The mechanism names, in the server's order of preference.
@@ -222,16 +212,8 @@ pub(super) mod tests {
     fn requests_without_data() {
         for (body, want, name) in [
             (&b"\0\0\0\0"[..], Authentication::Ok, "AuthenticationOk"),
-            (
-                b"\0\0\0\x02",
-                Authentication::KerberosV5,
-                "AuthenticationKerberosV5",
-            ),
-            (
-                b"\0\0\0\x03",
-                Authentication::CleartextPassword,
-                "AuthenticationCleartextPassword",
-            ),
+            (b"\0\0\0\x02", Authentication::KerberosV5, "AuthenticationKerberosV5"),
+            (b"\0\0\0\x03", Authentication::CleartextPassword, "AuthenticationCleartextPassword"),
             (b"\0\0\0\x07", Authentication::Gss, "AuthenticationGSS"),
             (b"\0\0\0\x09", Authentication::Sspi, "AuthenticationSSPI"),
         ] {
@@ -246,58 +228,34 @@ pub(super) mod tests {
     #[test]
     fn md5_password() {
         let body = b"\0\0\0\x05\x9a\x0b\xc4\x11";
-        assert_eq!(
-            auth(body),
-            Authentication::Md5Password {
-                salt: [0x9a, 0x0b, 0xc4, 0x11]
-            }
-        );
+        assert_eq!(auth(body), Authentication::Md5Password { salt: [0x9a, 0x0b, 0xc4, 0x11] });
         assert_truncations_fail(b'R', body);
     }
 
     #[test]
     fn sasl_mechanisms() {
         let body = b"\0\0\0\x0aSCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0";
-        let Authentication::Sasl(m) = auth(body) else {
-            panic!("not SASL")
-        };
-        assert_eq!(
-            m.iter().collect::<Vec<_>>(),
-            ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]
-        );
+        let Authentication::Sasl(m) = auth(body) else { panic!("not SASL") };
+        assert_eq!(m.iter().collect::<Vec<_>>(), ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]);
         assert!(m.contains("SCRAM-SHA-256"));
         assert!(!m.contains("SCRAM-SHA"));
-        assert_eq!(
-            format!("{m:?}"),
-            r#"["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]"#
-        );
-        assert_eq!(
-            m,
-            SaslMechanisms::new(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]).unwrap()
-        );
+        assert_eq!(format!("{m:?}"), r#"["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]"#);
+        assert_eq!(m, SaslMechanisms::new(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]).unwrap());
         assert_truncations_fail(b'R', body);
 
-        let Authentication::Sasl(m) = auth(b"\0\0\0\x0a\0") else {
-            panic!("not SASL")
-        };
+        let Authentication::Sasl(m) = auth(b"\0\0\0\x0a\0") else { panic!("not SASL") };
         assert_eq!(m.iter().count(), 0);
         assert!(matches!(
             BackendMessage::decode(b'R', Bytes::from_static(b"\0\0\0\x0a\xff\0\0")),
-            Err(DecodeError::InvalidUtf8 {
-                message: "AuthenticationSASL"
-            })
+            Err(DecodeError::InvalidUtf8 { message: "AuthenticationSASL" })
         ));
         assert_eq!(
             SaslMechanisms::new(&["a", ""]),
-            Err(EncodeError::InvalidValue {
-                field: "SASL mechanism name"
-            })
+            Err(EncodeError::InvalidValue { field: "SASL mechanism name" })
         );
         assert_eq!(
             SaslMechanisms::new(&["a\0b"]),
-            Err(EncodeError::NulInString {
-                field: "SASL mechanism name"
-            })
+            Err(EncodeError::NulInString { field: "SASL mechanism name" })
         );
     }
 
@@ -305,25 +263,18 @@ pub(super) mod tests {
     fn sasl_continue_and_final() {
         let body =
             b"\0\0\0\x0br=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
-        let Authentication::SaslContinue(data) = auth(body) else {
-            panic!("not SASLContinue")
-        };
+        let Authentication::SaslContinue(data) = auth(body) else { panic!("not SASLContinue") };
         assert_eq!(&data[..], &body[4..]);
         // The data runs to the end of the message: only a cut into the code is an error.
         assert_truncations_fail_below(b'R', body, 4);
 
         let body = b"\0\0\0\x0cv=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
-        let Authentication::SaslFinal(data) = auth(body) else {
-            panic!("not SASLFinal")
-        };
+        let Authentication::SaslFinal(data) = auth(body) else { panic!("not SASLFinal") };
         assert_eq!(&data[..], &body[4..]);
         assert_truncations_fail_below(b'R', body, 4);
 
         let body = b"\0\0\0\x08\x60\x82\x01";
-        assert_eq!(
-            auth(body),
-            Authentication::GssContinue(Bytes::from_static(b"\x60\x82\x01"))
-        );
+        assert_eq!(auth(body), Authentication::GssContinue(Bytes::from_static(b"\x60\x82\x01")));
         assert_truncations_fail_below(b'R', body, 4);
     }
 

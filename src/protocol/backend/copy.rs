@@ -29,18 +29,13 @@ impl CopyResponse {
     pub fn new(format: Format, column_formats: &[Format]) -> Result<Self, EncodeError> {
         count_i16("number of columns", column_formats.len())?;
         if format == Format::Text && column_formats.contains(&Format::Binary) {
-            return Err(EncodeError::InvalidValue {
-                field: "format codes",
-            });
+            return Err(EncodeError::InvalidValue { field: "format codes" });
         }
         let mut codes = BytesMut::with_capacity(column_formats.len() * 2);
         for f in column_formats {
             codes.put_i16(f.code());
         }
-        Ok(Self {
-            format,
-            column_formats: codes.freeze(),
-        })
+        Ok(Self { format, column_formats: codes.freeze() })
     }
 
     /// The overall COPY format: text (also used for CSV) or binary.
@@ -87,10 +82,7 @@ impl CopyResponse {
                 return Err(check.invalid("format codes"));
             }
         }
-        Ok(Self {
-            format,
-            column_formats: codec::sub_bytes(body, codes),
-        })
+        Ok(Self { format, column_formats: codec::sub_bytes(body, codes) })
     }
 
     pub(super) fn write_body(&self, buf: &mut BytesMut) {
@@ -116,20 +108,12 @@ pub(super) mod tests {
         let body = b"\0\0\x02\0\0\0\0";
         let msg = fixture(b'G', body);
         assert_eq!(msg.name(), "CopyInResponse");
-        let BackendMessage::CopyInResponse(c) = msg else {
-            panic!()
-        };
+        let BackendMessage::CopyInResponse(c) = msg else { panic!() };
         assert_eq!(c.format(), Format::Text);
         assert_eq!(c.len(), 2);
         assert!(!c.is_empty());
-        assert_eq!(
-            c.column_formats().collect::<Vec<_>>(),
-            [Format::Text, Format::Text]
-        );
-        assert_eq!(
-            c,
-            CopyResponse::new(Format::Text, &[Format::Text; 2]).unwrap()
-        );
+        assert_eq!(c.column_formats().collect::<Vec<_>>(), [Format::Text, Format::Text]);
+        assert_eq!(c, CopyResponse::new(Format::Text, &[Format::Text; 2]).unwrap());
         assert_truncations_fail(b'G', body);
     }
 
@@ -137,9 +121,7 @@ pub(super) mod tests {
     fn copy_out_binary() {
         // `COPY t TO STDOUT (FORMAT binary)` with three columns.
         let body = b"\x01\0\x03\0\x01\0\x01\0\x01";
-        let BackendMessage::CopyOutResponse(c) = fixture(b'H', body) else {
-            panic!()
-        };
+        let BackendMessage::CopyOutResponse(c) = fixture(b'H', body) else { panic!() };
         assert_eq!(c.format(), Format::Binary);
         assert_eq!(c.column_formats().len(), 3);
         assert!(c.column_formats().all(|f| f == Format::Binary));
@@ -150,21 +132,14 @@ pub(super) mod tests {
     fn copy_both_for_replication() {
         // START_REPLICATION answers with a binary CopyBothResponse without columns.
         let body = b"\0\0\0";
-        let BackendMessage::CopyBothResponse(c) = fixture(b'W', body) else {
-            panic!()
-        };
+        let BackendMessage::CopyBothResponse(c) = fixture(b'W', body) else { panic!() };
         assert!(c.is_empty());
         assert_truncations_fail(b'W', body);
     }
 
     #[test]
     fn invalid_formats() {
-        let invalid = |field| {
-            Err(DecodeError::InvalidField {
-                message: "CopyOutResponse",
-                field,
-            })
-        };
+        let invalid = |field| Err(DecodeError::InvalidField { message: "CopyOutResponse", field });
         let decode = |body: &'static [u8]| BackendMessage::decode(b'H', Bytes::from_static(body));
         assert_eq!(decode(b"\x02\0\0"), invalid("overall format"));
         assert_eq!(decode(b"\x01\xff\xff"), invalid("number of columns"));
@@ -172,9 +147,7 @@ pub(super) mod tests {
         assert_eq!(decode(b"\0\0\x01\0\x01"), invalid("format codes"));
         assert_eq!(
             CopyResponse::new(Format::Text, &[Format::Binary]),
-            Err(EncodeError::InvalidValue {
-                field: "format codes"
-            })
+            Err(EncodeError::InvalidValue { field: "format codes" })
         );
     }
 
@@ -183,9 +156,8 @@ pub(super) mod tests {
         let formats = proptest::collection::vec(any::<bool>(), 0..8);
         (any::<bool>(), formats, 0..3u8).prop_map(|(binary, columns, kind)| {
             let (format, columns): (Format, Vec<Format>) = if binary {
-                let columns = columns
-                    .iter()
-                    .map(|&b| if b { Format::Binary } else { Format::Text });
+                let columns =
+                    columns.iter().map(|&b| if b { Format::Binary } else { Format::Text });
                 (Format::Binary, columns.collect())
             } else {
                 (Format::Text, vec![Format::Text; columns.len()])

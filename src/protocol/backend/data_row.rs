@@ -44,10 +44,7 @@ impl DataRow {
             }
         }
         // `count_i16` accepted the count, so it fits.
-        Ok(Self {
-            body: body.freeze(),
-            len: values.len() as u16,
-        })
+        Ok(Self { body: body.freeze(), len: values.len() as u16 })
     }
 
     /// The number of column values.
@@ -71,19 +68,14 @@ impl DataRow {
     /// The column values in order, `None` for NULL.
     #[inline]
     pub fn values(&self) -> DataRowValues<'_> {
-        DataRowValues {
-            walk: Walk::new(&self.body, self.len()),
-        }
+        DataRowValues { walk: Walk::new(&self.body, self.len()) }
     }
 
     /// The position of each column value in [`body`](Self::body), `None` for NULL, so that a
     /// higher layer can keep a value with `body().slice(range)`.
     #[inline]
     pub fn ranges(&self) -> DataRowRanges<'_> {
-        DataRowRanges {
-            walk: Walk::new(&self.body, self.len()),
-            body_len: self.body.len(),
-        }
+        DataRowRanges { walk: Walk::new(&self.body, self.len()), body_len: self.body.len() }
     }
 
     /// Validates `body` in one pass and keeps it.
@@ -251,30 +243,16 @@ pub(super) mod tests {
         let body = b"\0\x02\0\0\0\x04\0\0\0\x2a\0\0\0\x08\0\0\0\0\0\0\x01\0";
         let r = row(body);
         let values: Vec<_> = r.values().collect();
-        assert_eq!(
-            values,
-            [
-                Some(&42i32.to_be_bytes()[..]),
-                Some(&256i64.to_be_bytes()[..])
-            ]
-        );
+        assert_eq!(values, [Some(&42i32.to_be_bytes()[..]), Some(&256i64.to_be_bytes()[..])]);
         assert_truncations_fail(b'D', body);
     }
 
     #[test]
     fn invalid_rows() {
-        let invalid = |field| {
-            Err(DecodeError::InvalidField {
-                message: "DataRow",
-                field,
-            })
-        };
+        let invalid = |field| Err(DecodeError::InvalidField { message: "DataRow", field });
         let decode = |body: &'static [u8]| BackendMessage::decode(b'D', Bytes::from_static(body));
         assert_eq!(decode(b"\xff\xff"), invalid("number of column values"));
-        assert_eq!(
-            decode(b"\0\x01\xff\xff\xff\xfe"),
-            invalid("column value length")
-        );
+        assert_eq!(decode(b"\0\x01\xff\xff\xff\xfe"), invalid("column value length"));
         assert_eq!(decode(b"\0\x01\x80\0\0\0"), invalid("column value length"));
         assert_eq!(
             decode(b"\0\x01\x7f\xff\xff\xffab"),
@@ -306,9 +284,7 @@ pub(super) mod tests {
         let values = vec![None; 32_768];
         assert_eq!(
             DataRow::new(&values),
-            Err(EncodeError::InvalidValue {
-                field: "number of column values"
-            })
+            Err(EncodeError::InvalidValue { field: "number of column values" })
         );
         assert_eq!(DataRow::new(&values[1..]).unwrap().len(), 32_767);
     }

@@ -31,24 +31,18 @@ impl ErrorFields {
         let mut body = BytesMut::new();
         for &(code, value) in fields {
             if code == 0 {
-                return Err(EncodeError::InvalidValue {
-                    field: "field type",
-                });
+                return Err(EncodeError::InvalidValue { field: "field type" });
             }
             body.put_u8(code);
             codec::put_cstr(&mut body, "field value", value.as_bytes())?;
         }
         body.put_u8(0);
-        Ok(Self {
-            body: body.freeze(),
-        })
+        Ok(Self { body: body.freeze() })
     }
 
     /// The value of the first field of type `code` (`b'C'` for the SQLSTATE code, ...).
     pub fn get(&self, code: u8) -> Option<&[u8]> {
-        self.iter()
-            .find(|&(c, _)| c == code)
-            .map(|(_, value)| value)
+        self.iter().find(|&(c, _)| c == code).map(|(_, value)| value)
     }
 
     /// Every field in the order the server sent them, as (type byte, value).
@@ -64,9 +58,7 @@ impl ErrorFields {
     /// The severity: the non-localized `V` field (sent since PostgreSQL 9.6), or else the
     /// possibly localized `S` field (`ERROR`, `FATAL`, `PANIC`, `WARNING`, `NOTICE`, ...).
     pub fn severity(&self) -> Option<Cow<'_, str>> {
-        self.get(b'V')
-            .or_else(|| self.get(b'S'))
-            .map(String::from_utf8_lossy)
+        self.get(b'V').or_else(|| self.get(b'S')).map(String::from_utf8_lossy)
     }
 
     /// The SQLSTATE code (`C` field), e.g. `"23505"`.
@@ -101,8 +93,7 @@ impl std::fmt::Debug for ErrorFields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
             .entries(
-                self.iter()
-                    .map(|(code, value)| (code as char, String::from_utf8_lossy(value))),
+                self.iter().map(|(code, value)| (code as char, String::from_utf8_lossy(value))),
             )
             .finish()
     }
@@ -124,9 +115,7 @@ pub(super) mod tests {
 
     #[test]
     fn error_response() {
-        let BackendMessage::ErrorResponse(e) = fixture(b'E', UNIQUE_VIOLATION) else {
-            panic!()
-        };
+        let BackendMessage::ErrorResponse(e) = fixture(b'E', UNIQUE_VIOLATION) else { panic!() };
         assert_eq!(e.severity().as_deref(), Some("ERROR"));
         assert_eq!(e.code().as_deref(), Some("23505"));
         assert_eq!(
@@ -147,9 +136,7 @@ pub(super) mod tests {
             ddomain\0nconstraint\0Fparse_relation.c\0L1452\0RparserOpenTable\0\0";
         let msg = fixture(b'N', BODY);
         assert_eq!(msg.name(), "NoticeResponse");
-        let BackendMessage::NoticeResponse(e) = msg else {
-            panic!()
-        };
+        let BackendMessage::NoticeResponse(e) = msg else { panic!() };
         let codes: Vec<u8> = e.iter().map(|(c, _)| c).collect();
         assert_eq!(codes, b"SVCMDHPpqWstcdnFLR");
         // `V` (never localized) wins over `S` (here in German).
@@ -159,10 +146,8 @@ pub(super) mod tests {
         assert_eq!(e.get(b'p'), Some(&b"7"[..]));
         assert_eq!(e.get(b'q'), Some(&b"SELECT 1"[..]));
         assert_eq!(e.get(b'R'), Some(&b"parserOpenTable"[..]));
-        let pairs: Vec<(u8, String)> = e
-            .iter()
-            .map(|(c, v)| (c, String::from_utf8(v.to_vec()).unwrap()))
-            .collect();
+        let pairs: Vec<(u8, String)> =
+            e.iter().map(|(c, v)| (c, String::from_utf8(v.to_vec()).unwrap())).collect();
         let pairs: Vec<(u8, &str)> = pairs.iter().map(|(c, v)| (*c, v.as_str())).collect();
         assert_eq!(ErrorFields::new(&pairs).unwrap(), e);
         assert_truncations_fail(b'N', BODY);
@@ -178,14 +163,9 @@ pub(super) mod tests {
     fn severity_falls_back_to_s_and_bytes_need_not_be_utf8() {
         // A pre-9.6 server, with a message in LATIN1.
         let body = b"SFATAL\0C28P01\0Mauthentification \xe9chou\xe9e\0\0";
-        let BackendMessage::ErrorResponse(e) = fixture(b'E', body) else {
-            panic!()
-        };
+        let BackendMessage::ErrorResponse(e) = fixture(b'E', body) else { panic!() };
         assert_eq!(e.severity().as_deref(), Some("FATAL"));
-        assert_eq!(
-            e.message().as_deref(),
-            Some("authentification \u{fffd}chou\u{fffd}e")
-        );
+        assert_eq!(e.message().as_deref(), Some("authentification \u{fffd}chou\u{fffd}e"));
         assert_eq!(e.get(b'M'), Some(&b"authentification \xe9chou\xe9e"[..]));
         assert_eq!(
             format!("{e:?}"),
@@ -196,9 +176,7 @@ pub(super) mod tests {
 
     #[test]
     fn empty_field_list() {
-        let BackendMessage::ErrorResponse(e) = fixture(b'E', b"\0") else {
-            panic!()
-        };
+        let BackendMessage::ErrorResponse(e) = fixture(b'E', b"\0") else { panic!() };
         assert_eq!(e.iter().count(), 0);
         assert_eq!(e.severity(), None);
         assert_eq!(e, ErrorFields::new(&[]).unwrap());
@@ -209,15 +187,11 @@ pub(super) mod tests {
     fn constructor_refuses_what_cannot_be_sent() {
         assert_eq!(
             ErrorFields::new(&[(0, "x")]),
-            Err(EncodeError::InvalidValue {
-                field: "field type"
-            })
+            Err(EncodeError::InvalidValue { field: "field type" })
         );
         assert_eq!(
             ErrorFields::new(&[(b'M', "a\0b")]),
-            Err(EncodeError::NulInString {
-                field: "field value"
-            })
+            Err(EncodeError::NulInString { field: "field value" })
         );
     }
 

@@ -349,15 +349,9 @@ mod tests {
 
     #[test]
     fn from_frame_and_names() {
-        let frame = Frame {
-            tag: b'Z',
-            body: Bytes::from_static(b"T"),
-        };
+        let frame = Frame { tag: b'Z', body: Bytes::from_static(b"T") };
         let msg = BackendMessage::from_frame(frame).unwrap();
-        assert_eq!(
-            msg,
-            BackendMessage::ReadyForQuery(TransactionStatus::InTransaction)
-        );
+        assert_eq!(msg, BackendMessage::ReadyForQuery(TransactionStatus::InTransaction));
         assert_eq!(msg.name(), "ReadyForQuery");
         assert_eq!(BackendMessage::CopyData(Bytes::new()).name(), "CopyData");
     }

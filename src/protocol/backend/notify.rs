@@ -47,11 +47,7 @@ impl NotificationResponse {
         let channel = read_byte_str(body, &mut r, NAME)?;
         let payload = read_byte_str(body, &mut r, NAME)?;
         r.finish()?;
-        Ok(Self {
-            process_id,
-            channel,
-            payload,
-        })
+        Ok(Self { process_id, channel, payload })
     }
 
     pub(super) fn write_body(&self, buf: &mut BytesMut) {
@@ -75,39 +71,28 @@ pub(super) mod tests {
     fn notification() {
         // `NOTIFY jobs, 'job 17 done'` from backend 4242.
         let body = b"\0\0\x10\x92jobs\0job 17 done\0";
-        let BackendMessage::NotificationResponse(n) = fixture(b'A', body) else {
-            panic!()
-        };
+        let BackendMessage::NotificationResponse(n) = fixture(b'A', body) else { panic!() };
         assert_eq!(n.process_id(), 4242);
         assert_eq!(n.channel(), "jobs");
         assert_eq!(n.payload(), "job 17 done");
-        assert_eq!(
-            n,
-            NotificationResponse::new(4242, "jobs", "job 17 done").unwrap()
-        );
+        assert_eq!(n, NotificationResponse::new(4242, "jobs", "job 17 done").unwrap());
         assert_truncations_fail(b'A', body);
     }
 
     #[test]
     fn notification_without_payload() {
         let body = b"\0\0\x10\x92Caf\xc3\xa9\0\0";
-        let BackendMessage::NotificationResponse(n) = fixture(b'A', body) else {
-            panic!()
-        };
+        let BackendMessage::NotificationResponse(n) = fixture(b'A', body) else { panic!() };
         assert_eq!(n.channel(), "Café");
         assert_eq!(n.payload(), "");
         assert_truncations_fail(b'A', body);
         assert_eq!(
             BackendMessage::decode(b'A', Bytes::from_static(b"\0\0\0\x01\xc3\0\0")),
-            Err(DecodeError::InvalidUtf8 {
-                message: "NotificationResponse"
-            })
+            Err(DecodeError::InvalidUtf8 { message: "NotificationResponse" })
         );
         assert_eq!(
             NotificationResponse::new(1, "a\0", ""),
-            Err(EncodeError::NulInString {
-                field: "channel name"
-            })
+            Err(EncodeError::NulInString { field: "channel name" })
         );
     }
 

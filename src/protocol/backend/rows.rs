@@ -56,10 +56,7 @@ impl RowDescription {
             body.put_i16(f.format.code());
         }
         // At most 32,767 fields, so the count fits.
-        Ok(Self {
-            body: body.freeze(),
-            len: fields.len() as u16,
-        })
+        Ok(Self { body: body.freeze(), len: fields.len() as u16 })
     }
 
     /// The number of fields.
@@ -168,9 +165,7 @@ impl ParameterDescription {
         for &oid in types {
             buf.put_u32(oid);
         }
-        Ok(Self {
-            types: buf.freeze(),
-        })
+        Ok(Self { types: buf.freeze() })
     }
 
     /// The number of parameters.
@@ -185,11 +180,7 @@ impl ParameterDescription {
 
     /// The object ID of each parameter's data type, in order.
     pub fn types(&self) -> impl ExactSizeIterator<Item = Oid> {
-        self.types
-            .as_chunks::<4>()
-            .0
-            .iter()
-            .map(|oid| u32::from_be_bytes(*oid))
+        self.types.as_chunks::<4>().0.iter().map(|oid| u32::from_be_bytes(*oid))
     }
 
     pub(super) fn decode(body: &Bytes) -> Result<Self, DecodeError> {
@@ -198,9 +189,7 @@ impl ParameterDescription {
         // At most 65,535 × 4 bytes: no overflow.
         let types = r.take(count * 4)?;
         r.finish()?;
-        Ok(Self {
-            types: codec::sub_bytes(body, types),
-        })
+        Ok(Self { types: codec::sub_bytes(body, types) })
     }
 
     pub(super) fn write_body(&self, buf: &mut BytesMut) {
@@ -221,9 +210,7 @@ pub struct CommandComplete {
 impl CommandComplete {
     /// A completion with command tag `tag`, refusing a tag that contains a NUL.
     pub fn new(tag: &str) -> Result<Self, EncodeError> {
-        Ok(Self {
-            tag: owned_cstr("command tag", tag)?,
-        })
+        Ok(Self { tag: owned_cstr("command tag", tag)? })
     }
 
     /// The command tag, usually a single word naming the SQL command, followed for some
@@ -315,9 +302,7 @@ pub(super) mod tests {
 
     #[test]
     fn row_description_without_fields() {
-        let BackendMessage::RowDescription(d) = fixture(b'T', b"\0\0") else {
-            panic!()
-        };
+        let BackendMessage::RowDescription(d) = fixture(b'T', b"\0\0") else { panic!() };
         assert!(d.is_empty());
         assert_eq!(d.fields().count(), 0);
         assert_truncations_fail(b'T', b"\0\0");
@@ -328,34 +313,24 @@ pub(super) mod tests {
         let body = b"\0\x01a\0\0\0\0\0\0\0\0\0\0\x17\0\x04\xff\xff\xff\xff\0\x02";
         assert_eq!(
             BackendMessage::decode(b'T', Bytes::from_static(body)),
-            Err(DecodeError::InvalidField {
-                message: "RowDescription",
-                field: "format code"
-            })
+            Err(DecodeError::InvalidField { message: "RowDescription", field: "format code" })
         );
         assert_eq!(
             BackendMessage::decode(b'T', Bytes::from_static(b"\xff\xff")),
-            Err(DecodeError::InvalidField {
-                message: "RowDescription",
-                field: "number of fields"
-            })
+            Err(DecodeError::InvalidField { message: "RowDescription", field: "number of fields" })
         );
     }
 
     #[test]
     fn parameter_description() {
         let body = b"\0\x02\0\0\0\x17\0\0\0\x19";
-        let BackendMessage::ParameterDescription(p) = fixture(b't', body) else {
-            panic!()
-        };
+        let BackendMessage::ParameterDescription(p) = fixture(b't', body) else { panic!() };
         assert_eq!(p.len(), 2);
         assert_eq!(p.types().collect::<Vec<_>>(), [23, 25]);
         assert_eq!(p, ParameterDescription::new(&[23, 25]).unwrap());
         assert_truncations_fail(b't', body);
 
-        let BackendMessage::ParameterDescription(p) = fixture(b't', b"\0\0") else {
-            panic!()
-        };
+        let BackendMessage::ParameterDescription(p) = fixture(b't', b"\0\0") else { panic!() };
         assert!(p.is_empty());
     }
 
@@ -377,11 +352,7 @@ pub(super) mod tests {
             (&b"INSERT 0 5\0"[..], "INSERT 0 5", Some(5)),
             (b"UPDATE 12\0", "UPDATE 12", Some(12)),
             (b"DELETE 0\0", "DELETE 0", Some(0)),
-            (
-                b"SELECT 18446744073709551615\0",
-                "SELECT 18446744073709551615",
-                Some(u64::MAX),
-            ),
+            (b"SELECT 18446744073709551615\0", "SELECT 18446744073709551615", Some(u64::MAX)),
             (b"MOVE 3\0", "MOVE 3", Some(3)),
             (b"FETCH 100\0", "FETCH 100", Some(100)),
             (b"COPY 42\0", "COPY 42", Some(42)),
@@ -394,18 +365,14 @@ pub(super) mod tests {
             (b"SELECT 1 2\0", "SELECT 1 2", None),
             (b"\0", "", None),
         ] {
-            let BackendMessage::CommandComplete(c) = fixture(b'C', body) else {
-                panic!()
-            };
+            let BackendMessage::CommandComplete(c) = fixture(b'C', body) else { panic!() };
             assert_eq!(c.tag(), tag);
             assert_eq!(c.rows(), rows, "{tag}");
             assert_truncations_fail(b'C', body);
         }
         assert_eq!(
             CommandComplete::new("a\0"),
-            Err(EncodeError::NulInString {
-                field: "command tag"
-            })
+            Err(EncodeError::NulInString { field: "command tag" })
         );
     }
 
@@ -427,19 +394,17 @@ pub(super) mod tests {
             proptest::collection::vec(arb_field(), 0..6).prop_map(|fields| {
                 let fields: Vec<FieldDescription<'_>> = fields
                     .iter()
-                    .map(
-                        |(name, table_oid, column_id, type_oid, type_size, type_modifier, bin)| {
-                            FieldDescription {
-                                name,
-                                table_oid: *table_oid,
-                                column_id: *column_id,
-                                type_oid: *type_oid,
-                                type_size: *type_size,
-                                type_modifier: *type_modifier,
-                                format: if *bin { Format::Binary } else { Format::Text },
-                            }
-                        },
-                    )
+                    .map(|(name, table_oid, column_id, type_oid, type_size, type_modifier, bin)| {
+                        FieldDescription {
+                            name,
+                            table_oid: *table_oid,
+                            column_id: *column_id,
+                            type_oid: *type_oid,
+                            type_size: *type_size,
+                            type_modifier: *type_modifier,
+                            format: if *bin { Format::Binary } else { Format::Text },
+                        }
+                    })
                     .collect();
                 BackendMessage::RowDescription(RowDescription::new(&fields).expect("valid"))
             }),

@@ -30,14 +30,9 @@ impl BackendKeyData {
     /// Key data for a backend, refusing a secret shorter than 4 or longer than 256 bytes.
     pub fn new(process_id: i32, secret_key: Bytes) -> Result<Self, EncodeError> {
         if !Self::valid_len(secret_key.len()) {
-            return Err(EncodeError::InvalidValue {
-                field: "secret key",
-            });
+            return Err(EncodeError::InvalidValue { field: "secret key" });
         }
-        Ok(Self {
-            process_id,
-            secret_key,
-        })
+        Ok(Self { process_id, secret_key })
     }
 
     /// The process ID of the backend.
@@ -62,10 +57,7 @@ impl BackendKeyData {
         if !Self::valid_len(secret.len()) {
             return Err(r.invalid("secret key"));
         }
-        Ok(Self {
-            process_id,
-            secret_key: super::codec::sub_bytes(body, secret),
-        })
+        Ok(Self { process_id, secret_key: super::codec::sub_bytes(body, secret) })
     }
 
     pub(super) fn write_body(&self, buf: &mut BytesMut) {
@@ -96,10 +88,7 @@ pub struct ParameterStatus {
 impl ParameterStatus {
     /// A report of parameter `name` having `value`, refusing strings that contain a NUL.
     pub fn new(name: &str, value: &str) -> Result<Self, EncodeError> {
-        Ok(Self {
-            name: owned_cstr("name", name)?,
-            value: owned_cstr("value", value)?,
-        })
+        Ok(Self { name: owned_cstr("name", name)?, value: owned_cstr("value", value)? })
     }
 
     /// The name of the parameter.
@@ -149,20 +138,14 @@ impl NegotiateProtocolVersion {
     /// names of the options the server did not recognise, refusing names that contain a NUL.
     pub fn new(version_word: u32, unrecognized_options: &[&str]) -> Result<Self, EncodeError> {
         const FIELD: &str = "option name";
-        let option_count =
-            i32::try_from(unrecognized_options.len()).map_err(|_| EncodeError::InvalidValue {
-                field: "number of options",
-            })?;
+        let option_count = i32::try_from(unrecognized_options.len())
+            .map_err(|_| EncodeError::InvalidValue { field: "number of options" })?;
         let mut list = String::new();
         for name in unrecognized_options {
             list.push_str(&owned_cstr(FIELD, name)?);
             list.push('\0');
         }
-        Ok(Self {
-            version_word,
-            option_count,
-            options: ByteStr::from(list.as_str()),
-        })
+        Ok(Self { version_word, option_count, options: ByteStr::from(list.as_str()) })
     }
 
     /// The first field exactly as sent: the newest minor version the server supports, or (as
@@ -197,11 +180,7 @@ impl NegotiateProtocolVersion {
         names.finish()?;
         let options = ByteStr::from_utf8(super::codec::sub_bytes(body, rest))
             .map_err(|_| DecodeError::InvalidUtf8 { message: NAME })?;
-        Ok(Self {
-            version_word,
-            option_count,
-            options,
-        })
+        Ok(Self { version_word, option_count, options })
     }
 
     pub(super) fn write_body(&self, buf: &mut BytesMut) {
@@ -250,10 +229,7 @@ pub(super) mod tests {
         let k = key_data(body);
         assert_eq!(k.process_id(), 8080);
         assert_eq!(k.secret_key(), b"\x12\x34\x56\x78");
-        assert_eq!(
-            format!("{k:?}"),
-            "BackendKeyData { process_id: 8080, secret_key_len: 4 }"
-        );
+        assert_eq!(format!("{k:?}"), "BackendKeyData { process_id: 8080, secret_key_len: 4 }");
         assert_truncations_fail_below(b'K', body, body.len());
     }
 
@@ -272,14 +248,8 @@ pub(super) mod tests {
 
     #[test]
     fn backend_key_data_secret_lengths() {
-        for (len, ok) in [
-            (0, false),
-            (3, false),
-            (4, true),
-            (32, true),
-            (256, true),
-            (257, false),
-        ] {
+        for (len, ok) in [(0, false), (3, false), (4, true), (32, true), (256, true), (257, false)]
+        {
             let mut body = vec![0, 0, 0, 42];
             body.extend(std::iter::repeat_n(0xa5, len));
             let got = BackendMessage::decode(b'K', Bytes::from(body));
@@ -298,12 +268,7 @@ pub(super) mod tests {
             if let Ok(k) = built {
                 assert_roundtrip(&BackendMessage::BackendKeyData(k)).unwrap();
             } else {
-                assert_eq!(
-                    built,
-                    Err(EncodeError::InvalidValue {
-                        field: "secret key"
-                    })
-                );
+                assert_eq!(built, Err(EncodeError::InvalidValue { field: "secret key" }));
             }
         }
     }
@@ -311,9 +276,7 @@ pub(super) mod tests {
     #[test]
     fn parameter_status() {
         let body = b"server_version\x0018.1\0";
-        let BackendMessage::ParameterStatus(p) = fixture(b'S', body) else {
-            panic!()
-        };
+        let BackendMessage::ParameterStatus(p) = fixture(b'S', body) else { panic!() };
         assert_eq!((p.name(), p.value()), ("server_version", "18.1"));
         assert_eq!(p, ParameterStatus::new("server_version", "18.1").unwrap());
         assert_truncations_fail(b'S', body);
@@ -324,9 +287,7 @@ pub(super) mod tests {
         assert_eq!((p.name(), p.value()), ("application_name", ""));
         assert_eq!(
             BackendMessage::decode(b'S', Bytes::from_static(b"a\0\xc3\0")),
-            Err(DecodeError::InvalidUtf8 {
-                message: "ParameterStatus"
-            })
+            Err(DecodeError::InvalidUtf8 { message: "ParameterStatus" })
         );
         assert_eq!(
             ParameterStatus::new("a", "b\0"),
@@ -337,19 +298,11 @@ pub(super) mod tests {
     #[test]
     fn negotiate_protocol_version_minor_form() {
         let body = b"\0\0\0\0\0\0\0\x01_pq_.unknown_option\0";
-        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else {
-            panic!()
-        };
+        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else { panic!() };
         assert_eq!(n.version_word(), 0);
         assert_eq!(n.newest_minor(), 0);
-        assert_eq!(
-            n.unrecognized_options().collect::<Vec<_>>(),
-            ["_pq_.unknown_option"]
-        );
-        assert_eq!(
-            n,
-            NegotiateProtocolVersion::new(0, &["_pq_.unknown_option"]).unwrap()
-        );
+        assert_eq!(n.unrecognized_options().collect::<Vec<_>>(), ["_pq_.unknown_option"]);
+        assert_eq!(n, NegotiateProtocolVersion::new(0, &["_pq_.unknown_option"]).unwrap());
         assert_truncations_fail(b'v', body);
     }
 
@@ -357,18 +310,14 @@ pub(super) mod tests {
     fn negotiate_protocol_version_full_word_form() {
         // What PostgreSQL 18 sends to a client that asked for 3.3: 3 << 16 | 2 = 196610.
         let body = b"\0\x03\0\x02\0\0\0\0";
-        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else {
-            panic!()
-        };
+        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else { panic!() };
         assert_eq!(n.version_word(), 196_610);
         assert_eq!(n.newest_minor(), 2);
         assert_eq!(n.unrecognized_options().count(), 0);
         assert_truncations_fail(b'v', body);
 
         let body = b"\0\x03\0\x02\0\0\0\x02_pq_.a\0\0";
-        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else {
-            panic!()
-        };
+        let BackendMessage::NegotiateProtocolVersion(n) = fixture(b'v', body) else { panic!() };
         assert_eq!(n.unrecognized_options().collect::<Vec<_>>(), ["_pq_.a", ""]);
         assert_truncations_fail(b'v', body);
     }
@@ -406,13 +355,11 @@ pub(super) mod tests {
     /// Valid messages of this family.
     pub(in super::super) fn arb_message() -> impl Strategy<Value = BackendMessage> {
         prop_oneof![
-            (
-                any::<i32>(),
-                proptest::collection::vec(any::<u8>(), 4..=256)
-            )
-                .prop_map(|(pid, key)| BackendMessage::BackendKeyData(
+            (any::<i32>(), proptest::collection::vec(any::<u8>(), 4..=256)).prop_map(
+                |(pid, key)| BackendMessage::BackendKeyData(
                     BackendKeyData::new(pid, Bytes::from(key)).expect("valid key")
-                )),
+                )
+            ),
             (arb_cstr(24), arb_cstr(24)).prop_map(|(n, v)| BackendMessage::ParameterStatus(
                 ParameterStatus::new(&n, &v).expect("no NUL")
             )),

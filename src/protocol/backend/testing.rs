@@ -26,11 +26,7 @@ pub(super) fn fixture(tag: u8, body: &'static [u8]) -> BackendMessage {
     let mut buf = BytesMut::from(&b"prefix"[..]);
     msg.encode(&mut buf).expect("a decoded message encodes");
     assert_eq!(&buf[..6], b"prefix");
-    assert_eq!(
-        &buf[6..],
-        &framed(tag, body)[..],
-        "encode is not the inverse of decode"
-    );
+    assert_eq!(&buf[6..], &framed(tag, body)[..], "encode is not the inverse of decode");
     msg
 }
 
@@ -70,8 +66,7 @@ pub(super) fn assert_truncations_fail(tag: u8, body: &[u8]) {
 /// result equals `msg`.
 pub(super) fn assert_roundtrip(msg: &BackendMessage) -> Result<(), TestCaseError> {
     let mut buf = BytesMut::new();
-    msg.encode(&mut buf)
-        .map_err(|e| TestCaseError::fail(format!("encode failed: {e}")))?;
+    msg.encode(&mut buf).map_err(|e| TestCaseError::fail(format!("encode failed: {e}")))?;
     buf.extend_from_slice(b"Z\0\0\0\x05I");
     let frame = split_frame(&mut buf, DEFAULT_MAX_MESSAGE_LEN)
         .map_err(|e| TestCaseError::fail(format!("split_frame failed: {e}")))?
@@ -88,8 +83,7 @@ pub(super) fn assert_roundtrip(msg: &BackendMessage) -> Result<(), TestCaseError
 pub(super) fn assert_decodes_to_same_bytes(tag: u8, body: &[u8]) -> Result<(), TestCaseError> {
     if let Ok(msg) = BackendMessage::decode(tag, Bytes::copy_from_slice(body)) {
         let mut buf = BytesMut::new();
-        msg.encode(&mut buf)
-            .map_err(|e| TestCaseError::fail(format!("encode failed: {e}")))?;
+        msg.encode(&mut buf).map_err(|e| TestCaseError::fail(format!("encode failed: {e}")))?;
         prop_assert_eq!(&buf[..], &framed(tag, body)[..]);
     }
     Ok(())

@@ -24,18 +24,14 @@ pub struct PasswordMessage<'a> {
 
 impl std::fmt::Debug for PasswordMessage<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordMessage")
-            .field("password", &"<redacted>")
-            .finish()
+        f.debug_struct("PasswordMessage").field("password", &"<redacted>").finish()
     }
 }
 
 impl PasswordMessage<'_> {
     /// Appends the message to `buf`; refuses a NUL in the password, leaving `buf` unchanged.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        write_frame(buf, Some(b'p'), |buf| {
-            put_cstr(buf, "password", self.password)
-        })
+        write_frame(buf, Some(b'p'), |buf| put_cstr(buf, "password", self.password))
     }
 }
 
@@ -175,80 +171,37 @@ mod tests {
 
     #[test]
     fn password_fixture() {
-        let wire = encoded(|b| {
-            PasswordMessage {
-                password: b"md5abc",
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| PasswordMessage { password: b"md5abc" }.encode(b));
         assert_eq!(&wire[..], b"p\0\0\0\x0bmd5abc\0");
-        assert_eq!(
-            parse_password(&raw(&wire)).unwrap(),
-            Bytes::from_static(b"md5abc")
-        );
+        assert_eq!(parse_password(&raw(&wire)).unwrap(), Bytes::from_static(b"md5abc"));
         assert_refused(
             |b| PasswordMessage { password: b"pw\0" }.encode(b),
             EncodeError::NulInString { field: "password" },
         );
-        let debug = format!(
-            "{:?}",
-            PasswordMessage {
-                password: b"hunter2"
-            }
-        );
+        let debug = format!("{:?}", PasswordMessage { password: b"hunter2" });
         assert!(!debug.contains("hunter2"));
     }
 
     #[test]
     fn sasl_initial_response_fixture() {
         let wire = encoded(|b| {
-            SaslInitialResponse {
-                mechanism: "SCRAM-SHA-256",
-                data: Some(b"n,,n=,r=abc"),
-            }
-            .encode(b)
+            SaslInitialResponse { mechanism: "SCRAM-SHA-256", data: Some(b"n,,n=,r=abc") }.encode(b)
         });
-        assert_eq!(
-            &wire[..],
-            b"p\0\0\0\x21SCRAM-SHA-256\0\0\0\0\x0bn,,n=,r=abc"
-        );
+        assert_eq!(&wire[..], b"p\0\0\0\x21SCRAM-SHA-256\0\0\0\0\x0bn,,n=,r=abc");
         let body = parse_sasl_initial_response(&raw(&wire)).unwrap();
         assert_eq!(&*body.mechanism, "SCRAM-SHA-256");
         assert_eq!(body.data, Some(Bytes::from_static(b"n,,n=,r=abc")));
 
-        let wire = encoded(|b| {
-            SaslInitialResponse {
-                mechanism: "X",
-                data: None,
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| SaslInitialResponse { mechanism: "X", data: None }.encode(b));
         assert_eq!(&wire[..], b"p\0\0\0\x0aX\0\xff\xff\xff\xff");
         assert_eq!(parse_sasl_initial_response(&raw(&wire)).unwrap().data, None);
-        let wire = encoded(|b| {
-            SaslInitialResponse {
-                mechanism: "X",
-                data: Some(b""),
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| SaslInitialResponse { mechanism: "X", data: Some(b"") }.encode(b));
         assert_eq!(&wire[..], b"p\0\0\0\x0aX\0\0\0\0\0");
-        assert_eq!(
-            parse_sasl_initial_response(&raw(&wire)).unwrap().data,
-            Some(Bytes::new())
-        );
+        assert_eq!(parse_sasl_initial_response(&raw(&wire)).unwrap().data, Some(Bytes::new()));
 
         assert_refused(
-            |b| {
-                SaslInitialResponse {
-                    mechanism: "A\0",
-                    data: None,
-                }
-                .encode(b)
-            },
-            EncodeError::NulInString {
-                field: "SASL mechanism name",
-            },
+            |b| SaslInitialResponse { mechanism: "A\0", data: None }.encode(b),
+            EncodeError::NulInString { field: "SASL mechanism name" },
         );
         assert_eq!(
             parse_sasl_initial_response(&Bytes::from_static(b"X\0\xff\xff\xff\xfe")),
@@ -263,57 +216,30 @@ mod tests {
     fn sasl_and_gss_response_fixtures() {
         let wire = encoded(|b| SaslResponse { data: b"c=biws" }.encode(b));
         assert_eq!(&wire[..], b"p\0\0\0\x0ac=biws");
-        assert_eq!(
-            parse_sasl_response(&raw(&wire)).unwrap(),
-            Bytes::from_static(b"c=biws")
-        );
+        assert_eq!(parse_sasl_response(&raw(&wire)).unwrap(), Bytes::from_static(b"c=biws"));
         let wire = encoded(|b| GssResponse { data: b"\x01\x02" }.encode(b));
         assert_eq!(&wire[..], b"p\0\0\0\x06\x01\x02");
-        assert_eq!(
-            parse_gss_response(&raw(&wire)).unwrap(),
-            Bytes::from_static(b"\x01\x02")
-        );
+        assert_eq!(parse_gss_response(&raw(&wire)).unwrap(), Bytes::from_static(b"\x01\x02"));
     }
 
     #[test]
     fn truncated_input() {
-        let wire = encoded(|b| {
-            PasswordMessage {
-                password: b"secret",
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| PasswordMessage { password: b"secret" }.encode(b));
         let body = wire.freeze().slice(5..);
         for n in 0..body.len() {
             assert!(parse_password(&body.slice(..n)).is_err(), "prefix {n}");
         }
         let wire = encoded(|b| {
-            SaslInitialResponse {
-                mechanism: "SCRAM-SHA-256",
-                data: Some(b"n,,n=,r=x"),
-            }
-            .encode(b)
+            SaslInitialResponse { mechanism: "SCRAM-SHA-256", data: Some(b"n,,n=,r=x") }.encode(b)
         });
         let body = wire.freeze().slice(5..);
         for n in 0..body.len() {
-            assert!(
-                parse_sasl_initial_response(&body.slice(..n)).is_err(),
-                "prefix {n}"
-            );
+            assert!(parse_sasl_initial_response(&body.slice(..n)).is_err(), "prefix {n}");
         }
-        let wire = encoded(|b| {
-            SaslInitialResponse {
-                mechanism: "M",
-                data: None,
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| SaslInitialResponse { mechanism: "M", data: None }.encode(b));
         let body = wire.freeze().slice(5..);
         for n in 0..body.len() {
-            assert!(
-                parse_sasl_initial_response(&body.slice(..n)).is_err(),
-                "prefix {n}"
-            );
+            assert!(parse_sasl_initial_response(&body.slice(..n)).is_err(), "prefix {n}");
         }
     }
 

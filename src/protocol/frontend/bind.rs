@@ -153,14 +153,7 @@ impl BindBody {
         let (param_count, params) = read_values(&mut r, body, M, "parameter value length")?;
         let result_formats = read_formats(&mut r, body, M, "result-column format codes")?;
         r.finish()?;
-        Ok(Self {
-            portal,
-            statement,
-            param_formats,
-            param_count,
-            params,
-            result_formats,
-        })
+        Ok(Self { portal, statement, param_formats, param_count, params, result_formats })
     }
 
     /// The name of the destination portal (empty: the unnamed portal).
@@ -296,10 +289,8 @@ pub(super) fn read_values(
     for _ in 0..count {
         let len = probe.i32()?;
         if len != -1 {
-            let len = usize::try_from(len).map_err(|_| DecodeError::InvalidField {
-                message,
-                field: length_field,
-            })?;
+            let len = usize::try_from(len)
+                .map_err(|_| DecodeError::InvalidField { message, field: length_field })?;
             probe.take(len)?;
         }
     }
@@ -353,11 +344,7 @@ pub(super) struct Values<'a> {
 
 impl<'a> Values<'a> {
     pub(super) fn new(raw: &'a Bytes, count: usize) -> Self {
-        Self {
-            raw,
-            r: Reader::new(raw, "Bind"),
-            left: count,
-        }
+        Self { raw, r: Reader::new(raw, "Bind"), left: count }
     }
 }
 
@@ -391,13 +378,7 @@ mod tests {
     /// A Bind of `params` from the unnamed statement to the unnamed portal, without format
     /// codes; tests change fields with struct update syntax.
     fn unnamed<P: ?Sized>(params: &P) -> Bind<'_, P> {
-        Bind {
-            portal: "",
-            statement: "",
-            param_formats: &[],
-            params,
-            result_formats: &[],
-        }
+        Bind { portal: "", statement: "", param_formats: &[], params, result_formats: &[] }
     }
 
     fn bind_bytes(
@@ -406,13 +387,7 @@ mod tests {
         result_formats: &[Format],
     ) -> BytesMut {
         encoded(|b| {
-            Bind {
-                statement: "s1",
-                param_formats,
-                result_formats,
-                ..unnamed(params)
-            }
-            .encode(b)
+            Bind { statement: "s1", param_formats, result_formats, ..unnamed(params) }.encode(b)
         })
     }
 
@@ -420,9 +395,7 @@ mod tests {
     fn fixture_no_params_no_formats() {
         let wire = bind_bytes(&[], &[], &[]);
         assert_eq!(&wire[..], b"B\0\0\0\x0e\0s1\0\0\0\0\0\0\0");
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         assert_eq!((b.portal(), b.statement(), b.param_count()), ("", "s1", 0));
         assert_eq!(b.param_format(0), None);
     }
@@ -445,9 +418,7 @@ mod tests {
             \0\x03\xff\xff\xff\xff\0\0\0\0\0\0\0\x02ab\
             \0\x01\0\0";
         assert_eq!(&wire[..], expected);
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         assert_eq!(b.portal(), "p");
         let values = [None, Some(Bytes::new()), Some(Bytes::from_static(b"ab"))];
         assert_eq!(b.params().collect::<Vec<_>>(), values);
@@ -463,16 +434,12 @@ mod tests {
         let expected: &[u8] =
             b"B\0\0\0\x1b\0s1\0\0\x02\0\0\0\x01\0\x02\0\0\0\x011\xff\xff\xff\xff\0\0";
         assert_eq!(&wire[..], expected);
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         assert_eq!(b.param_format(0), Some(Format::Text));
         assert_eq!(b.param_format(1), Some(Format::Binary));
         // Counts that match no rule are sent as given; the accessor reports no format.
         let wire = bind_bytes(&[Format::Text, Format::Binary], &[None, None, None], &[]);
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         assert_eq!(b.param_format(0), None);
     }
 
@@ -491,51 +458,21 @@ mod tests {
     #[test]
     fn refusals_leave_the_buffer_unchanged() {
         let nul = |field| EncodeError::NulInString { field };
+        assert_refused(|b| Bind { portal: "a\0", ..unnamed(&NONE) }.encode(b), nul("portal name"));
         assert_refused(
-            |b| {
-                Bind {
-                    portal: "a\0",
-                    ..unnamed(&NONE)
-                }
-                .encode(b)
-            },
-            nul("portal name"),
-        );
-        assert_refused(
-            |b| {
-                Bind {
-                    statement: "s\0",
-                    ..unnamed(&NONE)
-                }
-                .encode(b)
-            },
+            |b| Bind { statement: "s\0", ..unnamed(&NONE) }.encode(b),
             nul("prepared statement name"),
         );
-        let too_many = |field| EncodeError::TooManyItems {
-            field,
-            count: 65_536,
-        };
+        let too_many = |field| EncodeError::TooManyItems { field, count: 65_536 };
         let many = vec![None::<&[u8]>; 65_536];
         assert_refused(|b| unnamed(&many).encode(b), too_many("parameter values"));
         let formats = vec![Format::Binary; 65_536];
         assert_refused(
-            |b| {
-                Bind {
-                    param_formats: &formats,
-                    ..unnamed(&NONE)
-                }
-                .encode(b)
-            },
+            |b| Bind { param_formats: &formats, ..unnamed(&NONE) }.encode(b),
             too_many("parameter format codes"),
         );
         assert_refused(
-            |b| {
-                Bind {
-                    result_formats: &formats,
-                    ..unnamed(&NONE)
-                }
-                .encode(b)
-            },
+            |b| Bind { result_formats: &formats, ..unnamed(&NONE) }.encode(b),
             too_many("result-column format codes"),
         );
     }
@@ -546,16 +483,9 @@ mod tests {
         let params = vec![None::<&[u8]>; 65_535];
         let formats = vec![Format::Binary; 65_535];
         let wire = encoded(|b| {
-            Bind {
-                param_formats: &formats,
-                result_formats: &formats,
-                ..unnamed(&params)
-            }
-            .encode(b)
+            Bind { param_formats: &formats, result_formats: &formats, ..unnamed(&params) }.encode(b)
         });
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         assert_eq!(b.param_count(), 65_535);
         assert_eq!(b.param_formats().len(), 65_535);
         assert!(b.params().all(|p| p.is_none()));
@@ -595,16 +525,8 @@ mod tests {
     fn caller_errors_flow_out_with_the_buffer_restored() {
         assert_refused(|b| unnamed(&Failing).encode(b), MyError::Dump);
         assert_refused(
-            |b| {
-                Bind {
-                    portal: "\0",
-                    ..unnamed(&Failing)
-                }
-                .encode(b)
-            },
-            MyError::Encode(EncodeError::NulInString {
-                field: "portal name",
-            }),
+            |b| Bind { portal: "\0", ..unnamed(&Failing) }.encode(b),
+            MyError::Encode(EncodeError::NulInString { field: "portal name" }),
         );
     }
 
@@ -622,9 +544,7 @@ mod tests {
             }
         }
         let wire = encoded(|b| unnamed(&TwoThenNull).encode(b));
-        let FrontendMessage::Bind(b) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::Bind(b) = round_trip(&wire) else { panic!() };
         let values = [Some(Bytes::from_static(b"zz")), None];
         assert_eq!(b.params().collect::<Vec<_>>(), values);
     }
@@ -632,32 +552,18 @@ mod tests {
     #[test]
     fn decoder_refusals() {
         let decode = |body: &'static [u8]| BindBody::decode(&Bytes::from_static(body));
-        let invalid = |field| {
-            Err(DecodeError::InvalidField {
-                message: "Bind",
-                field,
-            })
-        };
-        assert_eq!(
-            decode(b"\0\0\0\x01\0\x02\0\0\0\0"),
-            invalid("parameter format codes")
-        );
+        let invalid = |field| Err(DecodeError::InvalidField { message: "Bind", field });
+        assert_eq!(decode(b"\0\0\0\x01\0\x02\0\0\0\0"), invalid("parameter format codes"));
         assert_eq!(
             decode(b"\0\0\0\0\0\x01\xff\xff\xff\xfe\0\0"),
             invalid("parameter value length")
         );
-        assert_eq!(
-            decode(b"\0\0\0\0\0\0\0\x01\xff\xff"),
-            invalid("result-column format codes")
-        );
+        assert_eq!(decode(b"\0\0\0\0\0\0\0\x01\xff\xff"), invalid("result-column format codes"));
         assert_eq!(
             decode(b"\0\0\0\0\0\0\0\0\0"),
             Err(DecodeError::TrailingBytes { message: "Bind" })
         );
-        assert_eq!(
-            decode(b"\xff\0\0"),
-            Err(DecodeError::InvalidUtf8 { message: "Bind" })
-        );
+        assert_eq!(decode(b"\xff\0\0"), Err(DecodeError::InvalidUtf8 { message: "Bind" }));
     }
 
     #[test]

@@ -71,9 +71,7 @@ impl CopyFail<'_> {
     /// Appends the message to `buf`; refuses a NUL in the error message, leaving `buf`
     /// unchanged.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        write_frame(buf, Some(b'f'), |buf| {
-            put_cstr(buf, "error message", self.message.as_bytes())
-        })
+        write_frame(buf, Some(b'f'), |buf| put_cstr(buf, "error message", self.message.as_bytes()))
     }
 }
 
@@ -94,10 +92,7 @@ mod tests {
     fn copy_data_fixture() {
         let wire = encoded(|b| CopyData { data: b"1\tx\n" }.encode(b));
         assert_eq!(&wire[..], b"d\0\0\0\x081\tx\n");
-        assert_eq!(
-            round_trip(&wire),
-            FrontendMessage::CopyData(Bytes::from_static(b"1\tx\n"))
-        );
+        assert_eq!(round_trip(&wire), FrontendMessage::CopyData(Bytes::from_static(b"1\tx\n")));
         let wire = encoded(|b| CopyData { data: b"" }.encode(b));
         assert_eq!(&wire[..], b"d\0\0\0\x04");
         round_trip(&wire);
@@ -134,18 +129,11 @@ mod tests {
     fn copy_fail_fixture() {
         let wire = encoded(|b| CopyFail { message: "bad row" }.encode(b));
         assert_eq!(&wire[..], b"f\0\0\0\x0cbad row\0");
-        assert_eq!(
-            round_trip(&wire),
-            FrontendMessage::CopyFail {
-                message: "bad row".into()
-            }
-        );
+        assert_eq!(round_trip(&wire), FrontendMessage::CopyFail { message: "bad row".into() });
         assert_truncations_fail(&wire);
         assert_refused(
             |b| CopyFail { message: "a\0" }.encode(b),
-            EncodeError::NulInString {
-                field: "error message",
-            },
+            EncodeError::NulInString { field: "error message" },
         );
     }
 

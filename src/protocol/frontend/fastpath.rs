@@ -71,13 +71,7 @@ impl FunctionCallBody {
         let (arg_count, args) = read_values(&mut r, body, M, "argument length")?;
         let result_format = Format::from_code(r.i16()?).ok_or(r.invalid("result format code"))?;
         r.finish()?;
-        Ok(Self {
-            function,
-            arg_formats,
-            arg_count,
-            args,
-            result_format,
-        })
+        Ok(Self { function, arg_formats, arg_count, args, result_format })
     }
 
     /// The object ID of the function to call.
@@ -147,15 +141,10 @@ mod tests {
             &wire[..],
             b"F\0\0\0\x1c\0\0\x06\x3e\0\x01\0\x01\0\x02\0\0\0\x04\0\0\0\x07\xff\xff\xff\xff\0\x01"
         );
-        let FrontendMessage::FunctionCall(f) = round_trip(&wire) else {
-            panic!()
-        };
+        let FrontendMessage::FunctionCall(f) = round_trip(&wire) else { panic!() };
         assert_eq!(f.function(), 1598);
         assert_eq!(f.arg_format(1), Some(Format::Binary));
-        assert_eq!(
-            f.args().collect::<Vec<_>>(),
-            [Some(Bytes::from_static(b"\0\0\0\x07")), None]
-        );
+        assert_eq!(f.args().collect::<Vec<_>>(), [Some(Bytes::from_static(b"\0\0\0\x07")), None]);
         assert_eq!(f.result_format(), Format::Binary);
     }
 
@@ -172,10 +161,7 @@ mod tests {
                 }
                 .encode(b)
             },
-            EncodeError::TooManyItems {
-                field: "arguments",
-                count: 65_536,
-            },
+            EncodeError::TooManyItems { field: "arguments", count: 65_536 },
         );
     }
 
@@ -183,10 +169,7 @@ mod tests {
     fn bad_result_format_is_refused() {
         assert_eq!(
             FunctionCallBody::decode(&Bytes::from_static(b"\0\0\0\x01\0\0\0\0\0\x02")),
-            Err(DecodeError::InvalidField {
-                message: "FunctionCall",
-                field: "result format code"
-            })
+            Err(DecodeError::InvalidField { message: "FunctionCall", field: "result format code" })
         );
     }
 

@@ -220,24 +220,14 @@ impl FrontendMessage {
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         match self {
             Self::Bind(b) => b.encode(buf),
-            Self::Close { target, name } => Close {
-                target: *target,
-                name,
-            }
-            .encode(buf),
+            Self::Close { target, name } => Close { target: *target, name }.encode(buf),
             Self::CopyData(data) => CopyData { data }.encode(buf),
             Self::CopyDone => CopyDone.encode(buf),
             Self::CopyFail { message } => CopyFail { message }.encode(buf),
-            Self::Describe { target, name } => Describe {
-                target: *target,
-                name,
+            Self::Describe { target, name } => Describe { target: *target, name }.encode(buf),
+            Self::Execute { portal, max_rows } => {
+                Execute { portal, max_rows: *max_rows }.encode(buf)
             }
-            .encode(buf),
-            Self::Execute { portal, max_rows } => Execute {
-                portal,
-                max_rows: *max_rows,
-            }
-            .encode(buf),
             Self::Flush => Flush.encode(buf),
             Self::FunctionCall(f) => f.encode(buf),
             Self::Parse(p) => p.encode(buf),
@@ -316,12 +306,9 @@ mod tests {
 
     #[test]
     fn bodiless_messages_refuse_trailing_bytes() {
-        for (tag, message) in [
-            (b'S', "Sync"),
-            (b'H', "Flush"),
-            (b'X', "Terminate"),
-            (b'c', "CopyDone"),
-        ] {
+        for (tag, message) in
+            [(b'S', "Sync"), (b'H', "Flush"), (b'X', "Terminate"), (b'c', "CopyDone")]
+        {
             assert_eq!(
                 FrontendMessage::decode(tag, Bytes::from_static(b"x")),
                 Err(DecodeError::TrailingBytes { message })
@@ -332,9 +319,7 @@ mod tests {
     #[test]
     fn password_family_decodes_raw() {
         let msg = round_trip(&encoded(|b| PasswordMessage { password: b"pw" }.encode(b)));
-        let FrontendMessage::Password(raw) = &msg else {
-            panic!("{msg:?}")
-        };
+        let FrontendMessage::Password(raw) = &msg else { panic!("{msg:?}") };
         assert_eq!(&raw[..], b"pw\0");
         assert_eq!(msg.tag(), b'p');
     }

@@ -55,9 +55,7 @@ pub struct Query<'a> {
 impl Query<'_> {
     /// Appends the message to `buf`; refuses a NUL in the query string, leaving `buf` unchanged.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        write_frame(buf, Some(b'Q'), |buf| {
-            put_cstr(buf, "query string", self.sql.as_bytes())
-        })
+        write_frame(buf, Some(b'Q'), |buf| put_cstr(buf, "query string", self.sql.as_bytes()))
     }
 }
 
@@ -109,11 +107,7 @@ impl ParseBody {
         let count = usize::from(r.u16()?);
         let param_types = sub_bytes(body, r.take(count * 4)?);
         r.finish()?;
-        Ok(Self {
-            name,
-            sql,
-            param_types,
-        })
+        Ok(Self { name, sql, param_types })
     }
 
     /// The name of the destination prepared statement (empty: the unnamed statement).
@@ -136,10 +130,7 @@ impl ParseBody {
         write_frame(buf, Some(b'P'), |buf| {
             put_cstr(buf, "prepared statement name", self.name.as_bytes())?;
             put_cstr(buf, "query string", self.sql.as_bytes())?;
-            buf.put_u16(count_u16(
-                "parameter data types",
-                self.param_types.len() / 4,
-            )?);
+            buf.put_u16(count_u16("parameter data types", self.param_types.len() / 4)?);
             buf.put_slice(&self.param_types);
             Ok(())
         })
@@ -212,9 +203,8 @@ impl Execute<'_> {
     /// Refuses a NUL in the portal name, and `max_rows` above `i32::MAX` (the server reads the
     /// field as signed and would take it for "no limit").
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        let max_rows = i32::try_from(self.max_rows).map_err(|_| EncodeError::InvalidValue {
-            field: "maximum number of rows",
-        })?;
+        let max_rows = i32::try_from(self.max_rows)
+            .map_err(|_| EncodeError::InvalidValue { field: "maximum number of rows" })?;
         write_frame(buf, Some(b'E'), |buf| {
             put_cstr(buf, "portal name", self.portal.as_bytes())?;
             buf.put_i32(max_rows);
@@ -309,123 +299,61 @@ mod tests {
     fn query_fixture() {
         let wire = encoded(|b| Query { sql: "SELECT 1" }.encode(b));
         assert_eq!(&wire[..], b"Q\0\0\0\rSELECT 1\0");
-        assert_eq!(
-            round_trip(&wire),
-            FrontendMessage::Query {
-                sql: "SELECT 1".into()
-            }
-        );
+        assert_eq!(round_trip(&wire), FrontendMessage::Query { sql: "SELECT 1".into() });
         assert_truncations_fail(&wire);
     }
 
     #[test]
     fn parse_fixture() {
-        let wire = encoded(|b| {
-            Parse {
-                name: "s1",
-                sql: "SELECT $1",
-                param_types: &[23, 0],
-            }
-            .encode(b)
-        });
-        assert_eq!(
-            &wire[..],
-            b"P\0\0\0\x1bs1\0SELECT $1\0\0\x02\0\0\0\x17\0\0\0\0"
-        );
-        let FrontendMessage::Parse(p) = round_trip(&wire) else {
-            panic!()
-        };
+        let wire =
+            encoded(|b| Parse { name: "s1", sql: "SELECT $1", param_types: &[23, 0] }.encode(b));
+        assert_eq!(&wire[..], b"P\0\0\0\x1bs1\0SELECT $1\0\0\x02\0\0\0\x17\0\0\0\0");
+        let FrontendMessage::Parse(p) = round_trip(&wire) else { panic!() };
         assert_eq!((p.name(), p.sql()), ("s1", "SELECT $1"));
         assert_eq!(p.param_types().collect::<Vec<_>>(), [23, 0]);
         assert_truncations_fail(&wire);
-        let wire = encoded(|b| {
-            Parse {
-                name: "",
-                sql: "",
-                param_types: &[],
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| Parse { name: "", sql: "", param_types: &[] }.encode(b));
         assert_eq!(&wire[..], b"P\0\0\0\x08\0\0\0\0");
         round_trip(&wire);
     }
 
     #[test]
     fn describe_and_close_fixtures() {
-        let wire = encoded(|b| {
-            Describe {
-                target: Target::Statement,
-                name: "s1",
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| Describe { target: Target::Statement, name: "s1" }.encode(b));
         assert_eq!(&wire[..], b"D\0\0\0\x08Ss1\0");
         assert_eq!(
             round_trip(&wire),
-            FrontendMessage::Describe {
-                target: Target::Statement,
-                name: "s1".into()
-            }
+            FrontendMessage::Describe { target: Target::Statement, name: "s1".into() }
         );
         assert_truncations_fail(&wire);
-        let wire = encoded(|b| {
-            Close {
-                target: Target::Portal,
-                name: "",
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| Close { target: Target::Portal, name: "" }.encode(b));
         assert_eq!(&wire[..], b"C\0\0\0\x06P\0");
         assert_eq!(
             round_trip(&wire),
-            FrontendMessage::Close {
-                target: Target::Portal,
-                name: "".into()
-            }
+            FrontendMessage::Close { target: Target::Portal, name: "".into() }
         );
         assert_truncations_fail(&wire);
         assert_eq!(
             FrontendMessage::decode(b'C', Bytes::from_static(b"X\0")),
-            Err(DecodeError::InvalidField {
-                message: "Close",
-                field: "target"
-            })
+            Err(DecodeError::InvalidField { message: "Close", field: "target" })
         );
     }
 
     #[test]
     fn execute_fixture() {
-        let wire = encoded(|b| {
-            Execute {
-                portal: "",
-                max_rows: 0,
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| Execute { portal: "", max_rows: 0 }.encode(b));
         assert_eq!(&wire[..], b"E\0\0\0\x09\0\0\0\0\0");
         round_trip(&wire);
-        let wire = encoded(|b| {
-            Execute {
-                portal: "p",
-                max_rows: i32::MAX as u32,
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| Execute { portal: "p", max_rows: i32::MAX as u32 }.encode(b));
         assert_eq!(&wire[..], b"E\0\0\0\x0ap\0\x7f\xff\xff\xff");
         assert_eq!(
             round_trip(&wire),
-            FrontendMessage::Execute {
-                portal: "p".into(),
-                max_rows: i32::MAX as u32
-            }
+            FrontendMessage::Execute { portal: "p".into(), max_rows: i32::MAX as u32 }
         );
         assert_truncations_fail(&wire);
         assert_eq!(
             FrontendMessage::decode(b'E', Bytes::from_static(b"\0\xff\xff\xff\xff")),
-            Err(DecodeError::InvalidField {
-                message: "Execute",
-                field: "maximum number of rows"
-            })
+            Err(DecodeError::InvalidField { message: "Execute", field: "maximum number of rows" })
         );
     }
 
@@ -446,25 +374,9 @@ mod tests {
     #[test]
     fn a_pipeline_appends_to_one_buffer() {
         let mut buf = BytesMut::new();
-        Parse {
-            name: "",
-            sql: "SELECT 1",
-            param_types: &[],
-        }
-        .encode(&mut buf)
-        .unwrap();
-        Describe {
-            target: Target::Statement,
-            name: "",
-        }
-        .encode(&mut buf)
-        .unwrap();
-        Execute {
-            portal: "",
-            max_rows: 0,
-        }
-        .encode(&mut buf)
-        .unwrap();
+        Parse { name: "", sql: "SELECT 1", param_types: &[] }.encode(&mut buf).unwrap();
+        Describe { target: Target::Statement, name: "" }.encode(&mut buf).unwrap();
+        Execute { portal: "", max_rows: 0 }.encode(&mut buf).unwrap();
         Sync.encode(&mut buf).unwrap();
         let mut tags = Vec::new();
         while let Ok(frame) = crate::protocol::framing::split_frame(&mut buf, 1 << 20).unwrap() {
@@ -477,110 +389,40 @@ mod tests {
     #[test]
     fn refusals_leave_the_buffer_unchanged() {
         let nul = |field| EncodeError::NulInString { field };
+        assert_refused(|b| Query { sql: "SELECT 1\0; DROP" }.encode(b), nul("query string"));
         assert_refused(
-            |b| {
-                Query {
-                    sql: "SELECT 1\0; DROP",
-                }
-                .encode(b)
-            },
-            nul("query string"),
-        );
-        assert_refused(
-            |b| {
-                Parse {
-                    name: "a\0b",
-                    sql: "",
-                    param_types: &[],
-                }
-                .encode(b)
-            },
+            |b| Parse { name: "a\0b", sql: "", param_types: &[] }.encode(b),
             nul("prepared statement name"),
         );
         assert_refused(
-            |b| {
-                Parse {
-                    name: "",
-                    sql: "\0",
-                    param_types: &[],
-                }
-                .encode(b)
-            },
+            |b| Parse { name: "", sql: "\0", param_types: &[] }.encode(b),
             nul("query string"),
         );
         let types = vec![0; 65_536];
         assert_refused(
-            |b| {
-                Parse {
-                    name: "",
-                    sql: "",
-                    param_types: &types,
-                }
-                .encode(b)
-            },
-            EncodeError::TooManyItems {
-                field: "parameter data types",
-                count: 65_536,
-            },
+            |b| Parse { name: "", sql: "", param_types: &types }.encode(b),
+            EncodeError::TooManyItems { field: "parameter data types", count: 65_536 },
         );
         assert_refused(
-            |b| {
-                Describe {
-                    target: Target::Statement,
-                    name: "\0",
-                }
-                .encode(b)
-            },
+            |b| Describe { target: Target::Statement, name: "\0" }.encode(b),
             nul("prepared statement name"),
         );
         assert_refused(
-            |b| {
-                Close {
-                    target: Target::Portal,
-                    name: "\0",
-                }
-                .encode(b)
-            },
+            |b| Close { target: Target::Portal, name: "\0" }.encode(b),
             nul("portal name"),
         );
+        assert_refused(|b| Execute { portal: "\0", max_rows: 0 }.encode(b), nul("portal name"));
         assert_refused(
-            |b| {
-                Execute {
-                    portal: "\0",
-                    max_rows: 0,
-                }
-                .encode(b)
-            },
-            nul("portal name"),
-        );
-        assert_refused(
-            |b| {
-                Execute {
-                    portal: "",
-                    max_rows: i32::MAX as u32 + 1,
-                }
-                .encode(b)
-            },
-            EncodeError::InvalidValue {
-                field: "maximum number of rows",
-            },
+            |b| Execute { portal: "", max_rows: i32::MAX as u32 + 1 }.encode(b),
+            EncodeError::InvalidValue { field: "maximum number of rows" },
         );
     }
 
     #[test]
     fn the_largest_parse_round_trips() {
         let types: Vec<Oid> = (0..65_535).collect();
-        let wire = encoded(|b| {
-            Parse {
-                name: "",
-                sql: "",
-                param_types: &types,
-            }
-            .encode(b)
-        });
-        let FrontendMessage::Parse(p) = round_trip(&wire) else {
-            panic!()
-        };
+        let wire = encoded(|b| Parse { name: "", sql: "", param_types: &types }.encode(b));
+        let FrontendMessage::Parse(p) = round_trip(&wire) else { panic!() };
         assert!(p.param_types().eq(types.iter().copied()));
     }
 

@@ -47,17 +47,13 @@ impl StartupMessage<'_> {
     /// NUL in a name or value.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         if self.version.major == REQUEST_CODE_MAJOR {
-            return Err(EncodeError::InvalidValue {
-                field: "protocol version",
-            });
+            return Err(EncodeError::InvalidValue { field: "protocol version" });
         }
         write_frame(buf, None, |buf| {
             buf.put_u32(self.version.to_word());
             for (name, value) in self.params {
                 if name.is_empty() {
-                    return Err(EncodeError::InvalidValue {
-                        field: "parameter name",
-                    });
+                    return Err(EncodeError::InvalidValue { field: "parameter name" });
                 }
                 put_cstr(buf, "parameter name", name.as_bytes())?;
                 put_cstr(buf, "parameter value", value.as_bytes())?;
@@ -116,9 +112,7 @@ impl CancelRequest<'_> {
     /// bytes ([`EncodeError::InvalidValue`] for `"secret key"`), leaving `buf` unchanged.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         if !SECRET_KEY_LEN.contains(&self.secret_key.len()) {
-            return Err(EncodeError::InvalidValue {
-                field: "secret key",
-            });
+            return Err(EncodeError::InvalidValue { field: "secret key" });
         }
         write_frame(buf, None, |buf| {
             buf.put_u32(CANCEL_REQUEST_CODE);
@@ -155,14 +149,9 @@ impl StartupPacket {
             Self::Startup(s) => s.encode(buf),
             Self::SslRequest => SslRequest.encode(buf),
             Self::GssEncRequest => GssEncRequest.encode(buf),
-            Self::CancelRequest {
-                process_id,
-                secret_key,
-            } => CancelRequest {
-                process_id: *process_id,
-                secret_key,
+            Self::CancelRequest { process_id, secret_key } => {
+                CancelRequest { process_id: *process_id, secret_key }.encode(buf)
             }
-            .encode(buf),
         }
     }
 }
@@ -185,10 +174,7 @@ impl StartupBody {
         }
         probe.finish()?;
         // The pairs are what the probe read, minus the final terminator.
-        let pairs = r
-            .remaining()
-            .saturating_sub(probe.remaining())
-            .saturating_sub(1);
+        let pairs = r.remaining().saturating_sub(probe.remaining()).saturating_sub(1);
         let params = sub_bytes(body, r.take(pairs)?);
         Ok(Self { version, params })
     }
@@ -248,10 +234,7 @@ pub fn decode_startup(body: Bytes) -> Result<StartupPacket, DecodeError> {
         GSSENC_REQUEST_CODE => bodiless(&body, "GSSENCRequest", StartupPacket::GssEncRequest),
         CANCEL_REQUEST_CODE => decode_cancel(&body),
         _ if ProtocolVersion::from_word(code).major == REQUEST_CODE_MAJOR => {
-            Err(DecodeError::InvalidField {
-                message: "StartupMessage",
-                field: "request code",
-            })
+            Err(DecodeError::InvalidField { message: "StartupMessage", field: "request code" })
         }
         _ => StartupBody::decode(&body).map(StartupPacket::Startup),
     }
@@ -280,10 +263,7 @@ fn decode_cancel(body: &Bytes) -> Result<StartupPacket, DecodeError> {
     if !SECRET_KEY_LEN.contains(&secret_key.len()) {
         return Err(r.invalid("secret key"));
     }
-    Ok(StartupPacket::CancelRequest {
-        process_id,
-        secret_key: sub_bytes(body, secret_key),
-    })
+    Ok(StartupPacket::CancelRequest { process_id, secret_key: sub_bytes(body, secret_key) })
 }
 
 /// Takes the first complete untagged packet off `buf` and returns its body (without the length
@@ -297,11 +277,7 @@ pub fn split_startup(buf: &mut BytesMut, max_len: u32) -> Result<Result<Bytes, N
         return Ok(Err(Need::More(4usize.saturating_sub(buf.len()))));
     };
     if !(4..=max_len).contains(&len) {
-        return Err(DecodeError::FrameLength {
-            tag: 0,
-            len,
-            max: max_len,
-        });
+        return Err(DecodeError::FrameLength { tag: 0, len, max: max_len });
     }
     // `len` fits in a u32, so it fits in usize on every target std supports with 32 bits or
     // more; saturate anyway so the comparison stays meaningful.
@@ -329,18 +305,10 @@ mod tests {
             }
             .encode(b)
         });
-        assert_eq!(
-            &wire[..],
-            b"\0\0\0\x21\0\x03\0\x02user\0alice\0database\0app\0\0"
-        );
-        let StartupPacket::Startup(s) = round_trip_startup(&wire) else {
-            panic!()
-        };
+        assert_eq!(&wire[..], b"\0\0\0\x21\0\x03\0\x02user\0alice\0database\0app\0\0");
+        let StartupPacket::Startup(s) = round_trip_startup(&wire) else { panic!() };
         assert_eq!(s.version(), ProtocolVersion::V3_2);
-        assert_eq!(
-            s.params().collect::<Vec<_>>(),
-            [("user", "alice"), ("database", "app")]
-        );
+        assert_eq!(s.params().collect::<Vec<_>>(), [("user", "alice"), ("database", "app")]);
         assert_eq!(s.param("database"), Some("app"));
         assert_eq!(s.param("options"), None);
         assert_startup_truncations_fail(&wire);
@@ -349,25 +317,15 @@ mod tests {
     #[test]
     fn startup_fixture_3_0_with_extension_and_no_params() {
         let wire = encoded(|b| {
-            StartupMessage {
-                version: ProtocolVersion::V3_0,
-                params: &[("_pq_.foo", "bar")],
-            }
-            .encode(b)
+            StartupMessage { version: ProtocolVersion::V3_0, params: &[("_pq_.foo", "bar")] }
+                .encode(b)
         });
         assert_eq!(&wire[..], b"\0\0\0\x16\0\x03\0\0_pq_.foo\0bar\0\0");
         round_trip_startup(&wire);
-        let wire = encoded(|b| {
-            StartupMessage {
-                version: ProtocolVersion::V3_0,
-                params: &[],
-            }
-            .encode(b)
-        });
+        let wire =
+            encoded(|b| StartupMessage { version: ProtocolVersion::V3_0, params: &[] }.encode(b));
         assert_eq!(&wire[..], b"\0\0\0\x09\0\x03\0\0\0");
-        let StartupPacket::Startup(s) = round_trip_startup(&wire) else {
-            panic!()
-        };
+        let StartupPacket::Startup(s) = round_trip_startup(&wire) else { panic!() };
         assert_eq!(s.params().count(), 0);
     }
 
@@ -386,16 +344,9 @@ mod tests {
     #[test]
     fn cancel_fixtures() {
         let wire = encoded(|b| {
-            CancelRequest {
-                process_id: 4242,
-                secret_key: b"\x01\x02\x03\x04",
-            }
-            .encode(b)
+            CancelRequest { process_id: 4242, secret_key: b"\x01\x02\x03\x04" }.encode(b)
         });
-        assert_eq!(
-            &wire[..],
-            b"\0\0\0\x10\x04\xd2\x16\x2e\0\0\x10\x92\x01\x02\x03\x04"
-        );
+        assert_eq!(&wire[..], b"\0\0\0\x10\x04\xd2\x16\x2e\0\0\x10\x92\x01\x02\x03\x04");
         assert_eq!(
             round_trip_startup(&wire),
             StartupPacket::CancelRequest {
@@ -406,20 +357,11 @@ mod tests {
         assert_startup_truncations_fail(&wire);
 
         let key: Vec<u8> = (0..32).collect();
-        let wire = encoded(|b| {
-            CancelRequest {
-                process_id: -1,
-                secret_key: &key,
-            }
-            .encode(b)
-        });
+        let wire = encoded(|b| CancelRequest { process_id: -1, secret_key: &key }.encode(b));
         let mut expected = b"\0\0\0\x2c\x04\xd2\x16\x2e\xff\xff\xff\xff".to_vec();
         expected.extend_from_slice(&key);
         assert_eq!(&wire[..], &expected[..]);
-        let StartupPacket::CancelRequest {
-            process_id,
-            secret_key,
-        } = round_trip_startup(&wire)
+        let StartupPacket::CancelRequest { process_id, secret_key } = round_trip_startup(&wire)
         else {
             panic!()
         };
@@ -427,11 +369,7 @@ mod tests {
 
         let key = [7u8; 256];
         round_trip_startup(&encoded(|b| {
-            CancelRequest {
-                process_id: 1,
-                secret_key: &key,
-            }
-            .encode(b)
+            CancelRequest { process_id: 1, secret_key: &key }.encode(b)
         }));
     }
 
@@ -440,62 +378,31 @@ mod tests {
         let key = [0u8; 257];
         for secret_key in [&key[..3], &key[..], &[]] {
             assert_refused(
-                |b| {
-                    CancelRequest {
-                        process_id: 1,
-                        secret_key,
-                    }
-                    .encode(b)
-                },
-                EncodeError::InvalidValue {
-                    field: "secret key",
-                },
+                |b| CancelRequest { process_id: 1, secret_key }.encode(b),
+                EncodeError::InvalidValue { field: "secret key" },
             );
         }
         let startup = |params: &[(&str, &str)], expected| {
             assert_refused(
-                |b| {
-                    StartupMessage {
-                        version: ProtocolVersion::V3_0,
-                        params,
-                    }
-                    .encode(b)
-                },
+                |b| StartupMessage { version: ProtocolVersion::V3_0, params }.encode(b),
                 expected,
             );
         };
         startup(
             &[("user", "a"), ("us\0er", "b")],
-            EncodeError::NulInString {
-                field: "parameter name",
-            },
+            EncodeError::NulInString { field: "parameter name" },
         );
-        startup(
-            &[("user", "a\0")],
-            EncodeError::NulInString {
-                field: "parameter value",
-            },
-        );
-        startup(
-            &[("user", "a"), ("", "b")],
-            EncodeError::InvalidValue {
-                field: "parameter name",
-            },
-        );
+        startup(&[("user", "a\0")], EncodeError::NulInString { field: "parameter value" });
+        startup(&[("user", "a"), ("", "b")], EncodeError::InvalidValue { field: "parameter name" });
         assert_refused(
             |b| {
                 StartupMessage {
-                    version: ProtocolVersion {
-                        major: 1234,
-                        minor: 5679,
-                    },
+                    version: ProtocolVersion { major: 1234, minor: 5679 },
                     params: &[],
                 }
                 .encode(b)
             },
-            EncodeError::InvalidValue {
-                field: "protocol version",
-            },
+            EncodeError::InvalidValue { field: "protocol version" },
         );
     }
 
@@ -504,37 +411,25 @@ mod tests {
         let decode = |body: &'static [u8]| decode_startup(Bytes::from_static(body));
         assert_eq!(
             decode(b"\x04\xd2\x16\x31"),
-            Err(DecodeError::InvalidField {
-                message: "StartupMessage",
-                field: "request code"
-            })
+            Err(DecodeError::InvalidField { message: "StartupMessage", field: "request code" })
         );
         assert_eq!(
             decode(b"\x04\xd2\x16\x2fx"),
-            Err(DecodeError::TrailingBytes {
-                message: "SSLRequest"
-            })
+            Err(DecodeError::TrailingBytes { message: "SSLRequest" })
         );
         assert_eq!(
             decode(b"\0\x03\0\0user\0a\0\0x"),
-            Err(DecodeError::TrailingBytes {
-                message: "StartupMessage"
-            })
+            Err(DecodeError::TrailingBytes { message: "StartupMessage" })
         );
         assert_eq!(
             decode(b"\0\x03\0\0\xff\0a\0\0"),
-            Err(DecodeError::InvalidUtf8 {
-                message: "StartupMessage"
-            })
+            Err(DecodeError::InvalidUtf8 { message: "StartupMessage" })
         );
         let mut long = b"\x04\xd2\x16\x2e\0\0\0\x01".to_vec();
         long.extend_from_slice(&[0; 257]);
         assert_eq!(
             decode_startup(Bytes::from(long)),
-            Err(DecodeError::InvalidField {
-                message: "CancelRequest",
-                field: "secret key"
-            })
+            Err(DecodeError::InvalidField { message: "CancelRequest", field: "secret key" })
         );
     }
 
@@ -543,11 +438,7 @@ mod tests {
         let mut buf = BytesMut::from(&b"\0\0\0\x03"[..]);
         assert_eq!(
             split_startup(&mut buf, MAX_STARTUP_PACKET_LEN),
-            Err(DecodeError::FrameLength {
-                tag: 0,
-                len: 3,
-                max: MAX_STARTUP_PACKET_LEN
-            })
+            Err(DecodeError::FrameLength { tag: 0, len: 3, max: MAX_STARTUP_PACKET_LEN })
         );
         let mut buf = BytesMut::from(&b"\0\x01\0\0"[..]);
         assert!(split_startup(&mut buf, MAX_STARTUP_PACKET_LEN).is_err());
@@ -564,9 +455,7 @@ mod tests {
 
     fn version() -> impl Strategy<Value = ProtocolVersion> {
         (any::<u16>(), any::<u16>())
-            .prop_filter("not a request code", |&(major, _)| {
-                major != REQUEST_CODE_MAJOR
-            })
+            .prop_filter("not a request code", |&(major, _)| major != REQUEST_CODE_MAJOR)
             .prop_map(|(major, minor)| ProtocolVersion { major, minor })
     }
 

@@ -30,17 +30,11 @@ pub(super) fn assert_refused<E: PartialEq + Debug>(
 /// returns it.
 pub(super) fn round_trip(wire: &[u8]) -> FrontendMessage {
     let mut buf = BytesMut::from(wire);
-    let frame = split_frame(&mut buf, DEFAULT_MAX_MESSAGE_LEN)
-        .unwrap()
-        .unwrap();
+    let frame = split_frame(&mut buf, DEFAULT_MAX_MESSAGE_LEN).unwrap().unwrap();
     assert!(buf.is_empty(), "one whole message");
     let msg = FrontendMessage::decode(frame.tag, frame.body).unwrap();
     assert_eq!(msg.tag(), wire[0]);
-    assert_eq!(
-        &encoded(|b| msg.encode(b))[..],
-        wire,
-        "re-encodes to the same bytes"
-    );
+    assert_eq!(&encoded(|b| msg.encode(b))[..], wire, "re-encodes to the same bytes");
     exercise(&msg);
     msg
 }
@@ -52,11 +46,7 @@ pub(super) fn round_trip_startup(wire: &[u8]) -> StartupPacket {
     let body = split_startup(&mut buf, u32::MAX).unwrap().unwrap();
     assert!(buf.is_empty(), "one whole packet");
     let packet = decode_startup(body).unwrap();
-    assert_eq!(
-        &encoded(|b| packet.encode(b))[..],
-        wire,
-        "re-encodes to the same bytes"
-    );
+    assert_eq!(&encoded(|b| packet.encode(b))[..], wire, "re-encodes to the same bytes");
     exercise_startup(&packet);
     packet
 }
@@ -67,10 +57,7 @@ pub(super) fn assert_truncations_fail(wire: &[u8]) {
     for n in 0..wire.len() {
         let mut buf = BytesMut::from(&wire[..n]);
         assert!(
-            matches!(
-                split_frame(&mut buf, DEFAULT_MAX_MESSAGE_LEN),
-                Ok(Err(Need::More(_)))
-            ),
+            matches!(split_frame(&mut buf, DEFAULT_MAX_MESSAGE_LEN), Ok(Err(Need::More(_)))),
             "frame prefix {n}"
         );
     }
@@ -85,10 +72,7 @@ pub(super) fn assert_truncations_fail(wire: &[u8]) {
 pub(super) fn assert_startup_truncations_fail(wire: &[u8]) {
     for n in 0..wire.len() {
         let mut buf = BytesMut::from(&wire[..n]);
-        assert!(
-            matches!(split_startup(&mut buf, u32::MAX), Ok(Err(Need::More(_)))),
-            "prefix {n}"
-        );
+        assert!(matches!(split_startup(&mut buf, u32::MAX), Ok(Err(Need::More(_)))), "prefix {n}");
     }
     let body = &wire[4..];
     for n in 0..body.len() {

@@ -24,9 +24,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 fn certs(pem: &[u8]) -> Vec<CertificateDer<'static>> {
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<_, _>>()
-        .unwrap()
+    CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().unwrap()
 }
 
 fn key(pem: &[u8]) -> PrivateKeyDer<'static> {
@@ -71,9 +69,7 @@ impl<'a> ServerSpec<'a> {
             }
             None => builder.with_no_client_auth(),
         };
-        let mut config = builder
-            .with_single_cert(certs(self.cert), key(self.key))
-            .unwrap();
+        let mut config = builder.with_single_cert(certs(self.cert), key(self.key)).unwrap();
         if self.alpn {
             config.alpn_protocols = vec![b"postgresql".to_vec()];
         }
@@ -92,10 +88,7 @@ impl ResolvesServerCert for MismatchedKey {
 }
 
 fn mismatched_key_server(cert: &[u8], key_pem: &[u8]) -> Arc<ServerConfig> {
-    let signing_key = provider()
-        .key_provider
-        .load_private_key(key(key_pem))
-        .unwrap();
+    let signing_key = provider().key_provider.load_private_key(key(key_pem)).unwrap();
     let resolver = MismatchedKey(Arc::new(CertifiedKey::new(certs(cert), signing_key)));
     let config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()

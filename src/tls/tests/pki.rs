@@ -81,16 +81,7 @@ fn generate() -> Pki {
     let make_ca = |name: &str, cn: &str| {
         let (key, crt) = (path(&format!("{name}.key")), path(&format!("{name}.crt")));
         openssl(
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-config",
-                cnf,
-                "-extensions",
-                "ca_ext",
-                "-nodes",
-            ],
+            &["req", "-x509", "-new", "-config", cnf, "-extensions", "ca_ext", "-nodes"],
             &[&ec, &days, &["-subj", cn, "-keyout", &key, "-out", &crt]],
         );
     };
@@ -126,55 +117,17 @@ fn generate() -> Pki {
     };
     sign("server", "/CN=localhost", "server_ext", &ec);
     sign("cn_only", "/CN=localhost", "cn_only_ext", &ec);
-    sign(
-        "client",
-        "/CN=pgtusk_client",
-        "client_ext",
-        &["-newkey", "rsa:2048"],
-    );
+    sign("client", "/CN=pgtusk_client", "client_ext", &["-newkey", "rsa:2048"]);
 
+    openssl(&["ec", "-in", &path("server.key"), "-out", &path("server.sec1.key")], &[]);
     openssl(
-        &[
-            "ec",
-            "-in",
-            &path("server.key"),
-            "-out",
-            &path("server.sec1.key"),
-        ],
+        &["rsa", "-in", &path("client.key"), "-traditional", "-out", &path("client.pkcs1.key")],
         &[],
     );
     openssl(
+        &["req", "-new", "-x509", "-config", cnf, "-extensions", "docs_ext", "-nodes", "-text"],
         &[
-            "rsa",
-            "-in",
-            &path("client.key"),
-            "-traditional",
-            "-out",
-            &path("client.pkcs1.key"),
-        ],
-        &[],
-    );
-    openssl(
-        &[
-            "req",
-            "-new",
-            "-x509",
-            "-config",
-            cnf,
-            "-extensions",
-            "docs_ext",
-            "-nodes",
-            "-text",
-        ],
-        &[
-            &[
-                "-newkey",
-                "rsa:2048",
-                "-days",
-                "365",
-                "-subj",
-                "/CN=localhost",
-            ],
+            &["-newkey", "rsa:2048", "-days", "365", "-subj", "/CN=localhost"],
             &["-keyout", &path("docs.key"), "-out", &path("docs.crt")],
         ],
     );
@@ -202,11 +155,7 @@ fn generate() -> Pki {
 
 /// Runs `openssl` with the concatenated arguments, panicking on failure.
 fn openssl(first: &[&str], rest: &[&[&str]]) {
-    let args: Vec<&str> = first
-        .iter()
-        .chain(rest.iter().flat_map(|a| a.iter()))
-        .copied()
-        .collect();
+    let args: Vec<&str> = first.iter().chain(rest.iter().flat_map(|a| a.iter())).copied().collect();
     let output = Command::new("openssl")
         .args(&args)
         .output()

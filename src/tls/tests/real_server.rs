@@ -63,10 +63,7 @@ fn startup(tls: &mut ClientConnection, tcp: &mut TcpStream, user: &str) -> i32 {
     stream.write_all(&body).unwrap();
     let mut header = [0; 9];
     stream.read_exact(&mut header).unwrap();
-    assert_eq!(
-        header[0], b'R',
-        "expected an authentication request, got {header:?}"
-    );
+    assert_eq!(header[0], b'R', "expected an authentication request, got {header:?}");
     i32::from_be_bytes([header[5], header[6], header[7], header[8]])
 }
 
@@ -116,27 +113,19 @@ fn real_servers() {
         let dir = TempDir::new();
         let other = dir.write("other.crt", &pki().other_ca_cert);
         let mut config = Config::new();
-        config
-            .ssl_mode(SslMode::VerifyCa)
-            .ssl_root_cert(SslRootCert::File(other));
+        config.ssl_mode(SslMode::VerifyCa).ssl_root_cert(SslRootCert::File(other));
         let connector = TlsConnector::with_env(&config, "localhost", no_home).unwrap();
         let error = connect(server, &connector, Negotiation::Postgres).unwrap_err();
-        let inner = error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
         assert_eq!(
             inner,
-            Some(&rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer
-            )),
+            Some(&rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),
             "PostgreSQL {major}: {error}"
         );
         let connector =
             TlsConnector::with_env(&verify_full(server), "db.example.com", no_home).unwrap();
         let error = connect(server, &connector, Negotiation::Postgres).unwrap_err();
-        let inner = error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        let inner = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
         assert!(
             matches!(
                 inner,
@@ -152,9 +141,6 @@ fn real_servers() {
         config.ssl_mode(SslMode::Require);
         let connector = TlsConnector::with_env(&config, "db.example.com", no_home).unwrap();
         let (tls, _) = connect(server, &connector, Negotiation::Postgres).unwrap();
-        assert_eq!(
-            channel_binding(&tls).as_deref(),
-            Some(expected_binding.as_slice())
-        );
+        assert_eq!(channel_binding(&tls).as_deref(), Some(expected_binding.as_slice()));
     }
 }

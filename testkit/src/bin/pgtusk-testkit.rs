@@ -4,13 +4,16 @@
 //! pgtusk-testkit fetch [VERSIONS...]   fetch binaries and make templates (default: PGTUSK_TEST_VERSIONS)
 //! pgtusk-testkit start MAJOR           start a server, print how to reach it, run until stdin closes or Ctrl-C
 //! pgtusk-testkit versions              show the test versions and where each version's binaries are
+//! pgtusk-testkit pgbouncer MAJOR [MODE] start a server and a PgBouncer in front of it (MODE:
+//!                                      transaction (default), session or statement), run until
+//!                                      stdin closes or Ctrl-C
 //! ```
 
 use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pgtusk_testkit::{Server, TestkitError, roles};
+use pgtusk_testkit::{PgBouncer, Server, TestkitError, roles};
 
 const USAGE: &str = "\
 usage:
@@ -19,7 +22,11 @@ usage:
                                       default: PGTUSK_TEST_VERSIONS, else 15,18)
   pgtusk-testkit start MAJOR          start a server, print its URLs, run until stdin closes
                                       or Ctrl-C (the server is then stopped and removed)
-  pgtusk-testkit versions             list the test versions and the binaries of each version";
+  pgtusk-testkit versions             list the test versions and the binaries of each version
+  pgtusk-testkit pgbouncer MAJOR [MODE]
+                                      start a server and a PgBouncer in front of it (MODE:
+                                      transaction (default), session or statement), print the
+                                      bouncer's URLs, run until stdin closes or Ctrl-C";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +37,10 @@ fn main() -> ExitCode {
         // For the watchdog test: start the shared server, print its directory and pid, and
         // exit without dropping anything.
         Some("shared") => shared(&args[1..]),
+        Some("pgbouncer") => pgbouncer(&args[1..]),
+        // For the PgBouncer watchdog test: start a server and a bouncer, print the bouncer's
+        // directory and pid, and exit without dropping anything.
+        Some("pgbouncer-exit") => pgbouncer_exit(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -130,5 +141,43 @@ fn shared(args: &[String]) -> Result<(), TestkitError> {
     let server = Server::try_shared(parse_major(args)?)?;
     println!("{}", server.socket_dir().display());
     println!("{}", server.pid().unwrap_or_default());
+    std::process::exit(0)
+}
+
+fn pgbouncer(args: &[String]) -> Result<(), TestkitError> {
+    let (major, mode) = match args {
+        [major] => (major, "transaction"),
+        [major, mode] => (major, mode.as_str()),
+        _ => return Err(TestkitError::new("give a major version and optionally a pool mode")),
+    };
+    let major = parse_major(std::slice::from_ref(major))?;
+    let server = Server::start(major)?;
+    let bouncer = PgBouncer::start(&server, mode)?;
+    println!(
+        "PostgreSQL {} on port {}; PgBouncer {} ({mode} pooling) on port {}",
+        server.version_string(),
+        server.port(),
+        PgBouncer::version().unwrap_or_else(|e| e.to_string()),
+        bouncer.port()
+    );
+    println!("  dir         {}", bouncer.dir().display());
+    println!("  log         {}", bouncer.log_path().display());
+    for role in [roles::SUPERUSER, roles::TRUST, roles::MD5, roles::SCRAM, roles::NOSSL] {
+        println!("  {}", bouncer.url(role));
+    }
+    println!("  admin console: postgresql://postgres@127.0.0.1:{}/pgbouncer", bouncer.port());
+    println!("running; close stdin (Ctrl-D) or press Ctrl-C to stop");
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    let stopped = bouncer.stop();
+    server.stop()?;
+    stopped
+}
+
+fn pgbouncer_exit(args: &[String]) -> Result<(), TestkitError> {
+    let server = Server::try_shared(parse_major(args)?)?;
+    let bouncer = PgBouncer::start(server, "transaction")?;
+    println!("{}", bouncer.dir().display());
+    println!("{}", bouncer.pid().unwrap_or_default());
     std::process::exit(0)
 }

@@ -290,34 +290,22 @@ mod tests {
 
     #[test]
     fn rsa_sha256() {
-        assert_eq!(
-            end_point_hex(RSA_SHA256).as_deref(),
-            Some(RSA_SHA256_FINGERPRINT)
-        );
+        assert_eq!(end_point_hex(RSA_SHA256).as_deref(), Some(RSA_SHA256_FINGERPRINT));
     }
 
     #[test]
     fn ecdsa_p384_sha384() {
-        assert_eq!(
-            end_point_hex(EC_SHA384).as_deref(),
-            Some(EC_SHA384_FINGERPRINT)
-        );
+        assert_eq!(end_point_hex(EC_SHA384).as_deref(), Some(EC_SHA384_FINGERPRINT));
     }
 
     #[test]
     fn rsassa_pss_uses_its_hash_parameter() {
-        assert_eq!(
-            end_point_hex(PSS_SHA512).as_deref(),
-            Some(PSS_SHA512_FINGERPRINT)
-        );
+        assert_eq!(end_point_hex(PSS_SHA512).as_deref(), Some(PSS_SHA512_FINGERPRINT));
     }
 
     #[test]
     fn ed25519_uses_sha256() {
-        assert_eq!(
-            end_point_hex(ED25519_CERT).as_deref(),
-            Some(ED25519_FINGERPRINT)
-        );
+        assert_eq!(end_point_hex(ED25519_CERT).as_deref(), Some(ED25519_FINGERPRINT));
     }
 
     #[test]
@@ -341,11 +329,7 @@ mod tests {
     fn unparsable_gives_none() {
         let cert = der(RSA_SHA256);
         for len in 0..cert.len() {
-            assert_eq!(
-                tls_server_end_point(&cert[..len]),
-                None,
-                "truncated to {len}"
-            );
+            assert_eq!(tls_server_end_point(&cert[..len]), None, "truncated to {len}");
         }
         let mut trailing = cert.clone();
         trailing.push(0);
@@ -357,10 +341,7 @@ mod tests {
     #[test]
     fn unknown_algorithm_gives_none() {
         // md2WithRSAEncryption (1.2.840.113549.1.1.2) has no end-point hash.
-        assert_eq!(
-            signature_algorithm_hash(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 2]),
-            None
-        );
+        assert_eq!(signature_algorithm_hash(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 2]), None);
         assert_eq!(signature_algorithm_hash(&[]), None);
     }
 

@@ -8,13 +8,8 @@ p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
 const SERVER_FINAL: &[u8] = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
 fn plain_client(password: &[u8]) -> ScramClient {
-    ScramClient::new(
-        password,
-        Mechanism::ScramSha256,
-        ChannelBindingData::None,
-        CLIENT_NONCE,
-    )
-    .unwrap()
+    ScramClient::new(password, Mechanism::ScramSha256, ChannelBindingData::None, CLIENT_NONCE)
+        .unwrap()
 }
 
 fn await_server_first() -> ScramAwaitServerFirst {
@@ -27,10 +22,7 @@ fn cheap_server_first(iterations: &str) -> Vec<u8> {
 }
 
 fn await_server_final() -> ScramAwaitServerFinal {
-    await_server_first()
-        .handle_server_first(&cheap_server_first("1"))
-        .unwrap()
-        .1
+    await_server_first().handle_server_first(&cheap_server_first("1")).unwrap().1
 }
 
 /// RFC 7677 §3, with the user name the RFC uses.
@@ -61,9 +53,7 @@ fn user_name_is_escaped() {
 #[test]
 fn password_goes_through_saslprep() {
     // "pen\u{ad}cil" prepares to "pencil", so the RFC 7677 proof must come out.
-    let (_, next) = plain_client("pen\u{ad}cil".as_bytes())
-        .with_username("user")
-        .client_first();
+    let (_, next) = plain_client("pen\u{ad}cil".as_bytes()).with_username("user").client_first();
     let (client_final, _) = next.handle_server_first(SERVER_FIRST).unwrap();
     assert_eq!(client_final, CLIENT_FINAL);
 }
@@ -73,10 +63,7 @@ fn wrong_server_signature_is_rejected() {
     let (_, next) = plain_client(b"pencil").with_username("user").client_first();
     let (_, next) = next.handle_server_first(SERVER_FIRST).unwrap();
     let bad = b"v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
-    assert_eq!(
-        next.handle_server_final(bad),
-        Err(ScramError::InvalidServerSignature)
-    );
+    assert_eq!(next.handle_server_final(bad), Err(ScramError::InvalidServerSignature));
     assert_eq!(
         await_server_final().handle_server_final(SERVER_FINAL),
         Err(ScramError::InvalidServerSignature)
@@ -85,15 +72,10 @@ fn wrong_server_signature_is_rejected() {
 
 #[test]
 fn wrong_password_gives_a_different_proof() {
-    let (_, next) = plain_client(b"pencil2")
-        .with_username("user")
-        .client_first();
+    let (_, next) = plain_client(b"pencil2").with_username("user").client_first();
     let (client_final, next) = next.handle_server_first(SERVER_FIRST).unwrap();
     assert_ne!(client_final, CLIENT_FINAL);
-    assert_eq!(
-        next.handle_server_final(SERVER_FINAL),
-        Err(ScramError::InvalidServerSignature)
-    );
+    assert_eq!(next.handle_server_final(SERVER_FINAL), Err(ScramError::InvalidServerSignature));
 }
 
 #[test]
@@ -119,10 +101,7 @@ fn malformed_server_final() {
         b"V=AAAA",
     ] {
         let err = await_server_final().handle_server_final(bad).unwrap_err();
-        assert!(
-            matches!(err, ScramError::Malformed { .. }),
-            "{bad:?}: {err:?}"
-        );
+        assert!(matches!(err, ScramError::Malformed { .. }), "{bad:?}: {err:?}");
     }
     let sig_and_ext = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,x=1";
     assert_eq!(
@@ -140,9 +119,7 @@ fn nonce_must_extend_ours() {
         "r=abcrOprNGfwEbeRWgbNEkqO,s=QSXCR+Q6sek8bf92,i=1", // ours, but not first
     ] {
         assert_eq!(
-            await_server_first()
-                .handle_server_first(server_first.as_bytes())
-                .err(),
+            await_server_first().handle_server_first(server_first.as_bytes()).err(),
             Some(ScramError::NonceMismatch),
             "{server_first}"
         );
@@ -151,29 +128,18 @@ fn nonce_must_extend_ours() {
 
 #[test]
 fn iteration_count_is_parsed_strictly() {
-    let malformed = ScramError::Malformed {
-        message: "server-first-message",
-        field: "iteration count",
-    };
+    let malformed =
+        ScramError::Malformed { message: "server-first-message", field: "iteration count" };
     for i in ["0", "abc", "", "-1", "+1", " 1", "1 ", "01", "4096x", "1.0"] {
         assert_eq!(
-            await_server_first()
-                .handle_server_first(&cheap_server_first(i))
-                .err(),
+            await_server_first().handle_server_first(&cheap_server_first(i)).err(),
             Some(malformed.clone()),
             "i={i:?}"
         );
     }
-    for i in [
-        "1000001",
-        "4294967295",
-        "4294967296",
-        "99999999999999999999999",
-    ] {
+    for i in ["1000001", "4294967295", "4294967296", "99999999999999999999999"] {
         assert_eq!(
-            await_server_first()
-                .handle_server_first(&cheap_server_first(i))
-                .err(),
+            await_server_first().handle_server_first(&cheap_server_first(i)).err(),
             Some(ScramError::IterationCountTooHigh),
             "i={i:?}"
         );
@@ -190,18 +156,9 @@ fn malformed_server_first() {
             b"s=QSXCR+Q6sek8bf92,r=rOprNGfwEbeRWgbNEkqOx,i=1",
             malformed("server-first-message", "nonce"),
         ),
-        (
-            b"r=rOprNGfwEbeRWgbNEkqOx",
-            malformed("server-first-message", "salt"),
-        ),
-        (
-            b"r=rOprNGfwEbeRWgbNEkqOx,s=***,i=1",
-            malformed("server-first-message", "salt"),
-        ),
-        (
-            b"r=rOprNGfwEbeRWgbNEkqOx,s=QSX,i=1",
-            malformed("server-first-message", "salt"),
-        ),
+        (b"r=rOprNGfwEbeRWgbNEkqOx", malformed("server-first-message", "salt")),
+        (b"r=rOprNGfwEbeRWgbNEkqOx,s=***,i=1", malformed("server-first-message", "salt")),
+        (b"r=rOprNGfwEbeRWgbNEkqOx,s=QSX,i=1", malformed("server-first-message", "salt")),
         (
             b"r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92",
             malformed("server-first-message", "iteration count"),
@@ -214,21 +171,12 @@ fn malformed_server_first() {
             b"r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92,i=1,",
             malformed("server-first-message", "end of message"),
         ),
-        (
-            b"m=ext,r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92,i=1",
-            ScramError::UnsupportedExtension,
-        ),
-        (
-            b"r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92,i=1,x=y",
-            ScramError::UnsupportedExtension,
-        ),
+        (b"m=ext,r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92,i=1", ScramError::UnsupportedExtension),
+        (b"r=rOprNGfwEbeRWgbNEkqOx,s=QSXCR+Q6sek8bf92,i=1,x=y", ScramError::UnsupportedExtension),
     ];
     for (message, expected) in cases {
         assert_eq!(
-            await_server_first()
-                .handle_server_first(message)
-                .err()
-                .as_ref(),
+            await_server_first().handle_server_first(message).err().as_ref(),
             Some(expected),
             "{:?}",
             String::from_utf8_lossy(message)
@@ -243,9 +191,7 @@ struct TestServer {
 
 impl TestServer {
     fn new(password: &[u8]) -> Self {
-        Self {
-            salted_password: hi(password, b"salt-salt", 2),
-        }
+        Self { salted_password: hi(password, b"salt-salt", 2) }
     }
 
     fn server_first(&self) -> Vec<u8> {
@@ -264,11 +210,7 @@ impl TestServer {
         let stored_key: [u8; 32] = Sha256::digest(client_key).into();
         let signature = hmac(&stored_key, &auth_message);
         let recovered: Vec<u8> = proof.iter().zip(signature).map(|(p, s)| p ^ s).collect();
-        assert_eq!(
-            Sha256::digest(&recovered).as_slice(),
-            stored_key,
-            "client proof is wrong"
-        );
+        assert_eq!(Sha256::digest(&recovered).as_slice(), stored_key, "client proof is wrong");
         let server_key = hmac(&self.salted_password, b"Server Key");
         format!("v={}", BASE64.encode(hmac(&server_key, &auth_message))).into_bytes()
     }
@@ -295,10 +237,7 @@ fn plus_binds_the_certificate_hash() {
     .unwrap();
     assert_eq!(client.mechanism().name(), "SCRAM-SHA-256-PLUS");
     let (client_first, client_final) = run_exchange(client);
-    assert_eq!(
-        client_first,
-        b"p=tls-server-end-point,,n=,r=rOprNGfwEbeRWgbNEkqO"
-    );
+    assert_eq!(client_first, b"p=tls-server-end-point,,n=,r=rOprNGfwEbeRWgbNEkqO");
     let expected_c = BASE64.encode([&b"p=tls-server-end-point,,"[..], &cb_data].concat());
     let expected_prefix = format!("c={expected_c},r={CLIENT_NONCE}srv,p=");
     assert!(client_final.starts_with(expected_prefix.as_bytes()));
@@ -331,40 +270,16 @@ fn new_checks_its_arguments() {
     let new = |mechanism, cb, nonce: &str| ScramClient::new(b"pw", mechanism, cb, nonce).err();
     use ChannelBindingData as Cb;
     use Mechanism::*;
-    assert_eq!(
-        new(ScramSha256, Cb::None, ""),
-        Some(ScramError::InvalidNonce)
-    );
-    assert_eq!(
-        new(ScramSha256, Cb::None, "a,b"),
-        Some(ScramError::InvalidNonce)
-    );
-    assert_eq!(
-        new(ScramSha256, Cb::None, "a b"),
-        Some(ScramError::InvalidNonce)
-    );
-    assert_eq!(
-        new(ScramSha256, Cb::None, "caf\u{e9}"),
-        Some(ScramError::InvalidNonce)
-    );
-    assert_eq!(
-        new(ScramSha256Plus, Cb::None, "n"),
-        Some(ScramError::ChannelBindingMismatch)
-    );
-    assert_eq!(
-        new(ScramSha256Plus, Cb::Unused, "n"),
-        Some(ScramError::ChannelBindingMismatch)
-    );
+    assert_eq!(new(ScramSha256, Cb::None, ""), Some(ScramError::InvalidNonce));
+    assert_eq!(new(ScramSha256, Cb::None, "a,b"), Some(ScramError::InvalidNonce));
+    assert_eq!(new(ScramSha256, Cb::None, "a b"), Some(ScramError::InvalidNonce));
+    assert_eq!(new(ScramSha256, Cb::None, "caf\u{e9}"), Some(ScramError::InvalidNonce));
+    assert_eq!(new(ScramSha256Plus, Cb::None, "n"), Some(ScramError::ChannelBindingMismatch));
+    assert_eq!(new(ScramSha256Plus, Cb::Unused, "n"), Some(ScramError::ChannelBindingMismatch));
     let empty = Cb::TlsServerEndPoint(Vec::new());
-    assert_eq!(
-        new(ScramSha256Plus, empty, "n"),
-        Some(ScramError::ChannelBindingMismatch)
-    );
+    assert_eq!(new(ScramSha256Plus, empty, "n"), Some(ScramError::ChannelBindingMismatch));
     let data = Cb::TlsServerEndPoint(vec![1; 32]);
-    assert_eq!(
-        new(ScramSha256, data.clone(), "n"),
-        Some(ScramError::ChannelBindingMismatch)
-    );
+    assert_eq!(new(ScramSha256, data.clone(), "n"), Some(ScramError::ChannelBindingMismatch));
     assert_eq!(new(ScramSha256Plus, data, "n"), None);
     assert_eq!(new(ScramSha256, Cb::Unused, "n"), None);
 }
@@ -386,9 +301,7 @@ fn mechanism_choice_table() {
     const P: &str = "SCRAM-SHA-256";
     const PP: &str = "SCRAM-SHA-256-PLUS";
     let data: &[u8] = &[7; 32];
-    let none = |offered: &[&str]| ScramError::NoSupportedMechanism {
-        offered: offered.join(", "),
-    };
+    let none = |offered: &[&str]| ScramError::NoSupportedMechanism { offered: offered.join(", ") };
     let offered_lists: [&[&str]; 6] = [&[], &["OAUTHBEARER"], &[P], &[PP], &[PP, P], &[P, PP]];
     for policy in [Disable, Prefer, Require] {
         for offered in offered_lists {
