@@ -92,6 +92,11 @@ pub struct Connection {
     notice_handler: NoticeHandler,
     notifications: VecDeque<Notification>,
     cancel: Option<CancelToken>,
+    query_timeout: Option<Duration>,
+    /// When the call in progress times out (set per call from `query_timeout`).
+    deadline: Option<Instant>,
+    /// The call in progress timed out and its statement was cancelled.
+    timed_out: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -115,6 +120,9 @@ impl Connection {
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
             cancel,
+            query_timeout: None,
+            deadline: None,
+            timed_out: false,
         }
     }
 
@@ -144,10 +152,45 @@ impl Connection {
                     if self.core.wants_write() {
                         self.flush()?;
                     }
-                    self.fill()?;
+                    match self.deadline {
+                        None => self.fill()?,
+                        Some(deadline) => self.fill_until(deadline)?,
+                    }
                 }
             }
         }
+    }
+
+    /// Reads with the per-call timeout: when `deadline` passes, the statement is cancelled on
+    /// the server and the call goes on without a deadline until the server answers.
+    fn fill_until(&mut self, deadline: Instant) -> Result<(), Error> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            self.deadline = None;
+            self.timed_out = true;
+            self.stream.set_read_timeout(None)?;
+            if let Some(token) = &self.cancel {
+                // Best effort: the statement may have finished meanwhile.
+                let _ = token.cancel_blocking();
+            }
+            return Ok(());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        match self.fill() {
+            Err(e) if e.kind() == ErrorKind::Timeout || is_would_block(&e) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Ends a call's timeout: the error to return instead of the call's own, if it timed out.
+    fn end_deadline(&mut self) -> Option<Error> {
+        if self.deadline.take().is_some() {
+            let _ = self.stream.set_read_timeout(None);
+        }
+        std::mem::take(&mut self.timed_out).then(|| {
+            let limit = self.query_timeout.unwrap_or_default();
+            Error::new(ErrorKind::Timeout, format!("query timed out after {limit:?}"))
+        })
     }
 
     fn abandon_previous(&mut self) {
@@ -164,6 +207,7 @@ impl Connection {
         self.abandon_previous();
         let (req, collector) = self.exec.send(&mut self.core, stmt.statement_ref(), params)?;
         self.in_flight = Some(req);
+        self.deadline = self.query_timeout.map(|t| Instant::now() + t);
         Ok((req, collector))
     }
 
@@ -178,14 +222,21 @@ impl Connection {
             // that report says more than "connection closed".
             let r = match self.next_response(req) {
                 Ok(r) => r,
-                Err(e) => return Err(collector.take_error().unwrap_or(e)),
+                Err(e) => {
+                    let e = collector.take_error().unwrap_or(e);
+                    return Err(self.end_deadline().unwrap_or(e));
+                }
             };
             match collector.on_response(r)? {
                 Step::Continue => {}
                 Step::Row(row) => on_row(row),
                 Step::Done => {
                     self.in_flight = None;
-                    return self.exec.finish(collector, self.core.transaction_status());
+                    let result = self.exec.finish(collector, self.core.transaction_status());
+                    return match self.end_deadline() {
+                        Some(timeout) => Err(timeout),
+                        None => result,
+                    };
                 }
             }
         }
@@ -296,6 +347,7 @@ impl Connection {
         self.abandon_previous();
         let req = self.core.send_query(sql)?;
         self.in_flight = Some(req);
+        self.deadline = self.query_timeout.map(|t| Instant::now() + t);
         let mut c = Collector::default();
         self.drive(req, &mut c, &mut |_| {})?;
         Ok(c)
@@ -349,6 +401,13 @@ impl Connection {
     /// Replaces the notice handler (by default notices are logged through the `log` crate).
     pub fn set_notice_handler(&mut self, handler: impl FnMut(&crate::DbError) + Send + 'static) {
         self.notice_handler = Box::new(handler);
+    }
+
+    /// Sets a timeout for every later call: when it expires, the running statement is
+    /// cancelled on the server, the call returns an [`ErrorKind::Timeout`] error, and the
+    /// connection stays usable. `None` (the default) waits for ever.
+    pub fn set_query_timeout(&mut self, timeout: Option<Duration>) {
+        self.query_timeout = timeout;
     }
 
     /// A token that cancels the statement running on this connection, from another thread.

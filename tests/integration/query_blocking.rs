@@ -20,3 +20,21 @@ fn blocking_simple_select() {
         assert_eq!(rows, (1..=10).collect::<Vec<_>>());
     }
 }
+
+/// The blocking per-call timeout cancels on the server and leaves the connection usable.
+#[test]
+fn blocking_query_timeout() {
+    for t in targets() {
+        let mut conn = Connection::connect(&t.url).unwrap();
+        conn.set_query_timeout(Some(std::time::Duration::from_millis(200)));
+        let started = std::time::Instant::now();
+        let e = conn.query("SELECT pg_sleep(5)", ()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{}: {e:?}", t.label);
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{}", t.label);
+        let n: i64 = conn.query_scalar("SELECT $1::int8", (3_i64,)).unwrap();
+        assert_eq!(n, 3);
+        conn.set_query_timeout(None);
+        let n: i64 = conn.query_scalar("SELECT count(*) FROM pg_sleep(0.3), generate_series(1,5)", ()).unwrap();
+        assert_eq!(n, 5);
+    }
+}
