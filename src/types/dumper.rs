@@ -1,25 +1,7 @@
 //! [`Dumper`]: how a Rust value is sent as a query parameter, and the dumpers of the core
 //! scalar types.
 //!
-//! | Rust | PostgreSQL type sent | format |
-//! |---|---|---|
-//! | `bool` | `bool` | binary |
-//! | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` | binary |
-//! | `u32` | `oid` | binary |
-//! | `f32`, `f64` | `float4`, `float8` | binary |
-//! | `str`, `String`, `Box<str>`, `Cow<str>` | unspecified (0): the server infers it | text |
-//! | `[u8]`, `Vec<u8>`, `[u8; N]`, `Cow<[u8]>` | `bytea` | binary |
-//! | `Option<T>` | `T`'s for `Some`; unspecified for `None` (SQL NULL) | `T`'s |
-//! | `&T`, `Box<T>`, `Arc<T>` | `T`'s | `T`'s |
-//!
-//! Strings go as text with an unspecified type, as psycopg sends them: the server gives the
-//! parameter the type its context calls for, so one `&str` can fill a `text`, `varchar`, `date`,
-//! `uuid` or enum column. `None` is sent the same way (a NULL of unspecified type), because an
-//! `Option` that holds no value cannot name its type; where the context does not fix the type
-//! (`SELECT $1`), cast it in SQL (`SELECT $1::int4`).
-//!
-//! PostgreSQL has no one-byte integer, so `i8` has no dumper; unsigned integers other than
-//! `u32` (sent as `oid`) have none either, since no PostgreSQL type holds their full range.
+//! What each Rust type maps to is listed on the trait.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -48,6 +30,28 @@ pub enum IsNull {
 ///
 /// `dump` writes straight into the outgoing Bind message: the encoder has already written the
 /// value's length placeholder and back-patches it, so a dumper allocates nothing of its own.
+///
+/// # Implementations
+///
+/// | Rust | PostgreSQL type sent | format |
+/// |---|---|---|
+/// | `bool` | `bool` | binary |
+/// | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` | binary |
+/// | `u32` | `oid` | binary |
+/// | `f32`, `f64` | `float4`, `float8` | binary |
+/// | `str`, `String`, `Box<str>`, `Cow<str>` | unspecified (0): the server infers it | text |
+/// | `[u8]`, `Vec<u8>`, `[u8; N]`, `Cow<[u8]>` | `bytea` | binary |
+/// | `Option<T>` | `T`'s for `Some`; unspecified for `None` (SQL NULL) | `T`'s |
+/// | `&T`, `Box<T>`, `Arc<T>` | `T`'s | `T`'s |
+///
+/// Strings go as text with an unspecified type, as psycopg sends them: the server gives the
+/// parameter the type its context calls for, so one `&str` can fill a `text`, `varchar`, `date`,
+/// `uuid` or enum column. `None` is sent the same way (a NULL of unspecified type), because an
+/// `Option` that holds no value cannot name its type; where the context does not fix the type
+/// (`SELECT $1`), cast it in SQL (`SELECT $1::int4`).
+///
+/// PostgreSQL has no one-byte integer, so `i8` has no dumper; unsigned integers other than
+/// `u32` (sent as `oid`) have none either, since no PostgreSQL type holds their full range.
 ///
 /// # Example
 ///
@@ -129,7 +133,7 @@ impl<T: Dumper + ?Sized> Dumper for Arc<T> {
     }
 }
 
-/// `None` is SQL NULL with an unspecified type (see the [module docs](self)).
+/// `None` is SQL NULL with an unspecified type (see [`Dumper`]).
 impl<T: Dumper> Dumper for Option<T> {
     fn type_oid(&self) -> Oid {
         self.as_ref().map_or(0, Dumper::type_oid)

@@ -1,25 +1,7 @@
 //! [`Loader`]: how a column value becomes a Rust value, and the loaders of the core scalar
 //! types.
 //!
-//! | Rust | PostgreSQL types accepted |
-//! |---|---|
-//! | `bool` | `bool` |
-//! | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` (a value out of the Rust type's range is an error, never truncated) |
-//! | `u32` | `oid` |
-//! | `f32` | `float4` |
-//! | `f64` | `float4`, `float8` |
-//! | `&str`, `String`, `Box<str>`, `Cow<str>` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, `json`, `jsonb` |
-//! | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `bytea` (`&[u8]` only in binary format) |
-//! | `Option<T>` | what `T` accepts; NULL is `None` |
-//!
-//! Every loader reads both formats: binary (what the extended protocol asks for wherever a
-//! loader exists) and text (what the simple query protocol always returns). Text forms are
-//! PostgreSQL's output forms: `t`/`f` for booleans; `NaN`, `Infinity` and `-Infinity` for
-//! special floats; `\x` followed by hex digits for `bytea` (the legacy `escape` output of
-//! `bytea_output = escape` is read too).
-//!
-//! Loading never panics on any bytes: a value that is malformed or does not fit is an
-//! [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) error.
+//! What each Rust type maps to is listed on the trait.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -37,6 +19,28 @@ use crate::protocol::{Format, Oid};
 /// The row layer calls [`accepts`](Self::accepts) first, then [`load`](Self::load) for a value
 /// or [`load_null`](Self::load_null) for SQL NULL, and adds the column's name, its PostgreSQL
 /// type and the Rust type to any error.
+///
+/// # Implementations
+///
+/// | Rust | PostgreSQL types accepted |
+/// |---|---|
+/// | `bool` | `bool` |
+/// | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` (a value out of the Rust type's range is an error, never truncated) |
+/// | `u32` | `oid` |
+/// | `f32` | `float4` |
+/// | `f64` | `float4`, `float8` |
+/// | `&str`, `String`, `Box<str>`, `Cow<str>` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, `json`, `jsonb` |
+/// | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `bytea` (`&[u8]` only in binary format) |
+/// | `Option<T>` | what `T` accepts; NULL is `None` |
+///
+/// Every loader reads both formats: binary (what the extended protocol asks for wherever a
+/// loader exists) and text (what the simple query protocol always returns). Text forms are
+/// PostgreSQL's output forms: `t`/`f` for booleans; `NaN`, `Infinity` and `-Infinity` for
+/// special floats; `\x` followed by hex digits for `bytea` (the legacy `escape` output of
+/// `bytea_output = escape` is read too).
+///
+/// Loading never panics on any bytes: a value that is malformed or does not fit is an
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) error.
 ///
 /// # Example
 ///

@@ -1,16 +1,6 @@
 //! [`Params`]: the parameters of a query, and [`BindAdapter`], which writes them into a Bind
 //! message.
 //!
-//! A query's parameters are any list of [`Dumper`]s:
-//!
-//! | form | example |
-//! |---|---|
-//! | no parameters | `()` |
-//! | a tuple of up to 16 dumpers | `(1_i64, "x", None::<f64>)` |
-//! | a slice, array or `Vec` of one dumper type | `[1_i64, 2]`, `vec!["a", "b"]` |
-//! | a list of mixed dumpers | `&[&1_i64 as &dyn Dumper, &"x"]`, `Vec<Box<dyn Dumper>>` |
-//! | a reference to any of these | `&params` |
-//!
 //! The trait is object safe, so the connection core takes `&dyn Params` and is compiled once,
 //! whatever the caller's parameter types.
 //!
@@ -25,11 +15,20 @@ use crate::Error;
 use crate::protocol::frontend::BindParams;
 use crate::protocol::{Format, Oid};
 
-/// The parameters of a query: a list of [`Dumper`]s (see the [module docs](self) for the
-/// forms it takes).
+/// The parameters of a query: a list of [`Dumper`]s.
+///
+/// | form | example |
+/// |---|---|
+/// | no parameters | `()` |
+/// | a tuple of up to 16 dumpers | `(1_i64, "x", None::<f64>)` |
+/// | a slice, array or `Vec` of one dumper type | `[1_i64, 2]`, `vec!["a", "b"]` |
+/// | a list of mixed dumpers | `&[&1_i64 as &dyn Dumper, &"x"]`, `Vec<Box<dyn Dumper>>` |
+/// | a reference to any of these | `&params` |
 ///
 /// Only [`len`](Self::len) and [`param`](Self::param) are required; the rest is derived from
-/// them.
+/// them. The trait is object safe (`&dyn Params`), and nothing in it allocates: type OIDs and
+/// format codes are appended to buffers the caller reuses, and values are dumped straight into
+/// the Bind message through [`BindAdapter`].
 pub trait Params {
     /// The number of parameters.
     fn len(&self) -> usize;
