@@ -97,6 +97,7 @@
 
 pub mod blocking;
 pub mod conn;
+pub mod copy;
 mod driver;
 mod error;
 pub mod pipeline;
@@ -115,4 +116,4 @@ pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 pub use types::{Dumper, FromRow, Loader, Params, Row};
 
 #[cfg(feature = "tokio")]
-pub use client::{Connection, Pipeline, RowStream, Transaction, TransactionBuilder};
+pub use client::{Client, Connection, Pipeline, RowStream, Transaction, TransactionBuilder};

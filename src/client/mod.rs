@@ -14,6 +14,7 @@
 
 mod connect;
 mod pipeline;
+mod shared;
 mod stream;
 mod transaction;
 
@@ -30,6 +31,7 @@ use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
 pub use pipeline::Pipeline;
+pub use shared::Client;
 pub use transaction::{Transaction, TransactionBuilder};
 
 use stream::Stream;

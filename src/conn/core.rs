@@ -103,6 +103,63 @@ pub struct ConnectionCore {
     transmitted: u64,
 }
 
+/// A request encoded without a core, to be queued with
+/// [`ConnectionCore::send_detached`]: lets many tasks encode their own requests (parameters
+/// included) while one task owns the connection.
+#[derive(Debug, Default)]
+pub struct DetachedRequest {
+    bytes: BytesMut,
+    pending: VecDeque<Pending>,
+}
+
+impl DetachedRequest {
+    /// Builds a request with the same builder `send_request` uses.
+    pub fn build<F>(build: F) -> Result<Self, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
+    {
+        let mut r = Self::default();
+        let mut b = RequestBuilder::new(RequestId(0), &mut r.bytes, &mut r.pending);
+        build(&mut b)?;
+        if r.bytes.is_empty() {
+            return Err(Error::misuse("empty request"));
+        }
+        Ok(r)
+    }
+}
+
+/// Where requests go: the core itself, or a detached request (see [`DetachedRequest`]).
+pub(crate) trait RequestSink {
+    /// Queues (or records) one request; see [`ConnectionCore::send_request`].
+    fn submit<F>(&mut self, build: F) -> Result<RequestId, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>;
+}
+
+impl RequestSink for ConnectionCore {
+    fn submit<F>(&mut self, build: F) -> Result<RequestId, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
+    {
+        self.send_request(build)
+    }
+}
+
+/// Records one request for [`ConnectionCore::send_detached`]. The id it returns is a
+/// placeholder: the real one is assigned when the request is queued.
+#[derive(Debug, Default)]
+pub(crate) struct Detached(pub(crate) Option<DetachedRequest>);
+
+impl RequestSink for Detached {
+    fn submit<F>(&mut self, build: F) -> Result<RequestId, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
+    {
+        self.0 = Some(DetachedRequest::build(build)?);
+        Ok(RequestId(0))
+    }
+}
+
 /// A point in the queue of requests not yet sent; see [`ConnectionCore::mark`].
 #[derive(Clone, Copy, Debug)]
 pub struct Mark {
@@ -439,6 +496,22 @@ impl ConnectionCore {
         self.pending.truncate(mark.pending);
         self.next_id = mark.next_id;
         true
+    }
+
+    /// Queues a request that was encoded away from the core (see [`DetachedRequest`]), for
+    /// drivers whose callers encode in their own task.
+    pub fn send_detached(&mut self, request: DetachedRequest) -> Result<RequestId, Error> {
+        self.check_ready()?;
+        if matches!(self.copy, Copy::In) {
+            return Err(Error::misuse(
+                "a COPY FROM STDIN is in progress; finish or abort it first",
+            ));
+        }
+        let req = RequestId(self.next_id);
+        self.next_id += 1;
+        self.write_buf.extend_from_slice(&request.bytes);
+        self.pending.extend(request.pending.into_iter().map(|p| Pending { req, ..p }));
+        Ok(req)
     }
 
     /// Shorthand for a simple Query request (`batch_execute`).

@@ -15,7 +15,7 @@ use crate::types::{BindAdapter, Columns, Params, Row};
 
 use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
 use super::config::Config;
-use super::core::ConnectionCore;
+use super::core::{ConnectionCore, RequestSink};
 use super::event::{RequestId, Response};
 
 /// The result formats asked for: binary for every column.
@@ -74,7 +74,7 @@ impl Exec {
     /// Queues a statement and returns its request with the collector for its responses.
     pub(crate) fn send<P: Params + ?Sized>(
         &mut self,
-        core: &mut ConnectionCore,
+        core: &mut impl RequestSink,
         statement: StatementRef<'_>,
         params: &P,
     ) -> Result<(RequestId, Collector), Error> {
@@ -85,7 +85,7 @@ impl Exec {
     /// (pipeline mode) and the caller sends the Sync later.
     pub(crate) fn send_item<P: Params + ?Sized>(
         &mut self,
-        core: &mut ConnectionCore,
+        core: &mut impl RequestSink,
         statement: StatementRef<'_>,
         params: &P,
         sync: bool,
@@ -105,7 +105,7 @@ impl Exec {
         };
         let to_close = self.cache.take_to_close();
         let types = &self.types;
-        let sent = core.send_request(|r| {
+        let sent = core.submit(|r| {
             for name in &to_close {
                 r.close_statement(name)?;
             }
@@ -152,7 +152,7 @@ impl Exec {
     /// transaction (all or nothing). Every set must have the parameter types of the first.
     pub(crate) fn send_many<P: Params>(
         &mut self,
-        core: &mut ConnectionCore,
+        core: &mut impl RequestSink,
         sql: &str,
         rows: &[P],
     ) -> Result<(RequestId, Collector), Error> {
@@ -172,7 +172,7 @@ impl Exec {
         };
         let to_close = self.cache.take_to_close();
         let (types, formats) = (&self.types, &mut self.formats);
-        let sent = core.send_request(|r| {
+        let sent = core.submit(|r| {
             for name in &to_close {
                 r.close_statement(name)?;
             }
@@ -254,7 +254,7 @@ pub(crate) fn send_prepare(
     sql: &str,
     types: &[Oid],
 ) -> Result<RequestId, Error> {
-    core.send_request(|r| {
+    core.submit(|r| {
         r.parse(name, sql, types)?;
         r.describe_statement(name)?;
         r.sync()
@@ -291,6 +291,8 @@ pub(crate) struct Collector {
     forget_all: bool,
     /// The last command tag.
     last_complete: Option<CommandComplete>,
+    /// The transaction status of the request's ReadyForQuery.
+    status: Option<TransactionStatus>,
     /// Set by [`Exec::finish`]: run the call once more.
     pub(crate) retry: bool,
     /// This run is already the retry.
@@ -329,7 +331,10 @@ impl Collector {
                     "COPY is not supported by this method; use copy_in or copy_out",
                 ));
             }
-            Response::ReadyForQuery(_) => return Ok(Step::Done),
+            Response::ReadyForQuery(status) => {
+                self.status = Some(status);
+                return Ok(Step::Done);
+            }
             _ => {}
         }
         Ok(Step::Continue)
@@ -338,6 +343,11 @@ impl Collector {
     /// The error recorded so far, if any.
     pub(crate) fn take_error(&mut self) -> Option<Error> {
         self.error.take()
+    }
+
+    /// The transaction status the request ended with (Idle before it ended).
+    pub(crate) fn status(&self) -> TransactionStatus {
+        self.status.unwrap_or(TransactionStatus::Idle)
     }
 
     /// The last command tag received (`"COMMIT"`, `"INSERT 0 1"`...).

@@ -13,3 +13,4 @@ mod session;
 mod transactions;
 mod pgbouncer;
 mod pipeline;
+mod client;
