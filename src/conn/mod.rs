@@ -20,7 +20,6 @@ pub(crate) mod txn;
 
 pub use self::core::{ConnectionCore, DetachedRequest, Mark};
 pub(crate) use self::core::Detached;
-pub(crate) use self::core::RequestSink;
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
 pub(crate) use connect::config_error;
