@@ -127,9 +127,15 @@ impl Error {
         Self::new(ErrorKind::Protocol, message)
     }
 
-    /// A conversion error: a value that does not fit its PostgreSQL or its Rust type.
-    pub(crate) fn conversion(message: impl Into<Cow<'static, str>>) -> Self {
+    /// A conversion error with a message: for your own [`Loader`](crate::Loader) and
+    /// [`Dumper`](crate::Dumper) implementations.
+    pub fn conversion(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Conversion, message)
+    }
+
+    /// A conversion error caused by `source` (a parse error, a `TryFrom` failure...).
+    pub fn conversion_from(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::with_source(ErrorKind::Conversion, "cannot convert the value", source)
     }
 
     /// This error as a [`ErrorKind::Conversion`] error with `context` in front (for example the
