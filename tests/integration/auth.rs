@@ -376,36 +376,36 @@ fn tls_cases(s: &Server) -> Vec<Case> {
     cases
 }
 
-/// A self-signed CA certificate that signed nothing the servers use, made once with openssl.
+/// A self-signed CA certificate that signed nothing the servers use, made once with openssl
+/// in cargo's temporary directory for integration tests (and reused by later runs).
 #[cfg(feature = "rustls")]
 pub fn other_ca() -> std::path::PathBuf {
     use std::sync::OnceLock;
     static PATH: OnceLock<std::path::PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("pgtusk-other-ca-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pgtusk-other-ca");
         let cert = dir.join("ca.crt");
+        if cert.exists() {
+            return cert;
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        // Made under a private name, then renamed: concurrent test runs never see half a file.
+        let tmp = dir.join(format!("ca-{}", std::process::id()));
         let out = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj"])
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj"])
             .arg("/CN=pgtusk-unrelated-ca")
             .arg("-keyout")
-            .arg(dir.join("ca.key"))
+            .arg(tmp.with_extension("key"))
             .arg("-out")
-            .arg(&cert)
+            .arg(tmp.with_extension("crt"))
             .output()
             .expect("openssl");
         assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+        let _ = std::fs::remove_file(tmp.with_extension("key"));
+        std::fs::rename(tmp.with_extension("crt"), &cert).unwrap();
         cert
     })
     .clone()
-}
-
-fn all_cases(s: &Server) -> Vec<Case> {
-    #[allow(unused_mut)]
-    let mut cases = plain_cases(s);
-    #[cfg(feature = "rustls")]
-    cases.extend(tls_cases(s));
-    cases
 }
 
 /// Checks one outcome: `Ok((current_user, is_tls))` or the error.
@@ -431,10 +431,10 @@ fn check(s: &Server, case: &Case, got: Result<(String, bool), Error>) {
     }
 }
 
-#[tokio::test]
-async fn auth_async() {
+/// Runs every case of `cases` on the async connection.
+async fn run_async(cases: fn(&Server) -> Vec<Case>) {
     for s in servers() {
-        for case in all_cases(s) {
+        for case in cases(s) {
             let what = format!("pg{} {}", s.major(), case.name);
             let got = within(Duration::from_secs(15), &what, async {
                 let mut conn = pgtusk::Connection::connect(&case.conninfo).await?;
@@ -449,10 +449,10 @@ async fn auth_async() {
     }
 }
 
-#[test]
-fn auth_blocking() {
+/// Runs every case of `cases` on the blocking connection.
+fn run_blocking(cases: fn(&Server) -> Vec<Case>) {
     for s in servers() {
-        for case in all_cases(s) {
+        for case in cases(s) {
             let what = format!("pg{} {}", s.major(), case.name);
             let conninfo = case.conninfo.clone();
             let got = with_deadline(Duration::from_secs(15), &what, move || {
@@ -465,6 +465,28 @@ fn auth_blocking() {
             check(s, &case, got);
         }
     }
+}
+
+#[tokio::test]
+async fn auth_async() {
+    run_async(plain_cases).await;
+}
+
+#[test]
+fn auth_blocking() {
+    run_blocking(plain_cases);
+}
+
+#[cfg(feature = "rustls")]
+#[tokio::test]
+async fn auth_tls_async() {
+    run_async(tls_cases).await;
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn auth_tls_blocking() {
+    run_blocking(tls_cases);
 }
 
 /// The server's own view of the session agrees with `is_tls()` (pg_stat_ssl).

@@ -8,6 +8,9 @@ use pgtusk::{ErrorKind, SqlState};
 
 use crate::common::{dual_test, targets, unique, with_deadline, within};
 
+/// A notice as the handler saw it: severity, SQLSTATE, message, detail.
+type Notice = (String, String, String, Option<String>);
+
 dual_test! {
     /// Parameters reported by the server at startup and on change.
     fn server_parameters(t) {
@@ -34,7 +37,7 @@ dual_test! {
     /// Notices go to the handler the application set, with their fields.
     fn notices_reach_the_handler(t) {
         let mut conn = aw!(Conn::connect(&t.url)).unwrap();
-        let seen: Arc<Mutex<Vec<(String, String, String, Option<String>)>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<Notice>>> = Arc::default();
         let sink = seen.clone();
         conn.set_notice_handler(move |n| {
             sink.lock().unwrap().push((
@@ -249,12 +252,49 @@ async fn query_timeout() {
     }
 }
 
+/// The blocking per-call timeout: same contract as the async one.
+#[test]
+fn query_timeout_blocking() {
+    for t in targets() {
+        let url = t.url.clone();
+        let label = t.label.clone();
+        with_deadline(Duration::from_secs(20), "blocking query timeout", move || {
+            let mut conn = pgtusk::blocking::Connection::connect(&url).unwrap();
+            conn.set_query_timeout(Some(Duration::from_millis(200)));
+            let started = Instant::now();
+            let e = conn.query("SELECT pg_sleep(5)", ()).unwrap_err();
+            let took = started.elapsed();
+            assert_eq!(e.kind(), ErrorKind::Timeout, "{label}: {e:?}");
+            assert!(took >= Duration::from_millis(200), "{label}: {took:?}");
+            assert!(took < Duration::from_secs(3), "{label}: took {took:?}");
+            assert!(!conn.is_closed());
+            assert_eq!(conn.transaction_status(), TransactionStatus::Idle);
+            for i in 0..20_i64 {
+                let n: i64 = conn.query_scalar("SELECT $1::int8", (i,)).unwrap();
+                assert_eq!(n, i, "{label}: usable after a timeout");
+            }
+            {
+                let mut tx = conn.transaction().unwrap();
+                let e = tx.execute("SELECT pg_sleep(5)", ()).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::Timeout);
+                assert_eq!(tx.transaction_status(), TransactionStatus::Failed);
+            }
+            let n: i64 = conn.query_scalar("SELECT 11::int8", ()).unwrap();
+            assert_eq!(n, 11);
+            assert_eq!(conn.transaction_status(), TransactionStatus::Idle);
+            conn.set_query_timeout(None);
+            let n: i32 = conn.query_scalar("SELECT 1 FROM pg_sleep(0.3)", ()).unwrap();
+            assert_eq!(n, 1, "no timeout any more");
+        });
+    }
+}
+
 dual_test! {
     /// Startup parameters from the connection string reach the session.
     fn startup_parameters(t) {
         let Some(info) = t.conninfo(
             "postgres",
-            "sslmode=disable application_name=pgtusk_app options='-c statement_timeout=1234 -c search_path=pg_catalog'",
+            "sslmode=disable application_name=pgtusk_app options='-c statement_timeout=300 -c search_path=pg_catalog'",
         ) else {
             continue;
         };
@@ -267,9 +307,9 @@ dual_test! {
         ))
         .unwrap();
         let got: (&str, &str, &str, &str) = (row.get(0), row.get(1), row.get(2), row.get(3));
-        assert_eq!(got, ("pgtusk_app", "1234ms", "pg_catalog", "UTF8"), "{}", t.label);
+        assert_eq!(got, ("pgtusk_app", "300ms", "pg_catalog", "UTF8"), "{}", t.label);
         // The server-side statement_timeout gives query_canceled, and the session goes on.
-        let e = aw!(conn.query("SELECT pg_sleep(3)", ())).unwrap_err();
+        let e = aw!(conn.query("SELECT pg_sleep(2)", ())).unwrap_err();
         assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
         let n: i32 = aw!(conn.query_scalar("SELECT 8", ())).unwrap();
         assert_eq!(n, 8);

@@ -50,11 +50,13 @@ dual_test! {
         aw!(tx.rollback()).unwrap();
         assert_eq!(conn.transaction_status(), TransactionStatus::Idle);
 
-        // Committing a failed transaction rolls it back (the server answers ROLLBACK).
+        // Committing a failed transaction rolls it back (the server answers ROLLBACK), and
+        // the caller is told: the work was not committed.
         let mut tx = aw!(conn.transaction()).unwrap();
         aw!(tx.execute("INSERT INTO tx VALUES (5)", ())).unwrap();
         let _ = aw!(tx.execute("SELECT 1/0", ()));
-        let _ = aw!(tx.commit());
+        let e = aw!(tx.commit()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Aborted, "{}: {e:?}", t.label);
         assert_eq!(conn.transaction_status(), TransactionStatus::Idle);
         let n: i64 = aw!(conn.query_scalar("SELECT count(*) FROM tx WHERE a = 5", ())).unwrap();
         assert_eq!(n, 0);
