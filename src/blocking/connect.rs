@@ -95,6 +95,7 @@ fn run_startup(
     target: &Target,
     deadline: Option<Instant>,
 ) -> Result<Stream, Error> {
+    let mut scratch = Vec::new();
     loop {
         match core.poll_event()? {
             Some(Event::StartTls) => {
@@ -113,7 +114,7 @@ fn run_startup(
             None => {
                 flush(core, &mut stream)?;
                 stream.set_read_timeout(remaining(deadline)?)?;
-                fill(core, &mut stream).map_err(|e| {
+                fill(core, &mut stream, &mut scratch).map_err(|e| {
                     // SO_RCVTIMEO expiry reads as EAGAIN.
                     if deadline.is_some() && (e.kind() == ErrorKind::Timeout || super::is_would_block(&e)) {
                         Error::new(ErrorKind::Timeout, "connect timed out")

@@ -12,6 +12,7 @@
 //! ```
 
 mod connect;
+mod copy;
 mod pipeline;
 mod stream;
 mod transaction;
@@ -27,6 +28,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
+pub use copy::{CopyIn, CopyOut};
 pub use pipeline::Pipeline;
 pub use transaction::{Transaction, TransactionBuilder};
 
@@ -57,14 +59,20 @@ fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error
     Ok(())
 }
 
-/// Reads once from the socket into the core.
-fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+/// Reads once from the socket into the core, through `scratch`: a buffer kept across reads so
+/// that no read has to zero memory first (copying the bytes that arrived costs less than
+/// zeroing the whole read window, and nothing here may use `unsafe`).
+fn fill(core: &mut ConnectionCore, stream: &mut Stream, scratch: &mut Vec<u8>) -> Result<(), Error> {
+    let want = core.read_size_hint();
+    if scratch.len() < want {
+        scratch.resize(want, 0);
+    }
+    let window = scratch.get_mut(..want).unwrap_or_default();
     let n = loop {
-        match stream.read(core.recv_slice()) {
+        match stream.read(window) {
             Ok(n) => break n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                core.handle_input(0);
                 let e = Error::from(e);
                 // A read timeout (notifications with a timeout) leaves the session intact.
                 if !matches!(e.kind(), ErrorKind::Timeout) && !is_would_block(&e) {
@@ -74,9 +82,10 @@ fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
             }
         }
     };
-    core.handle_input(n);
     if n == 0 {
         core.handle_eof();
+    } else {
+        core.handle_input_bytes(window.get(..n).unwrap_or_default());
     }
     Ok(())
 }
@@ -86,6 +95,8 @@ pub struct Connection {
     core: ConnectionCore,
     stream: Stream,
     exec: Exec,
+    /// The read window (see [`fill`]).
+    scratch: Vec<u8>,
     /// The request a call was waiting for when it was interrupted (an error or a panic in
     /// a row callback); abandoned by the next call.
     in_flight: Option<RequestId>,
@@ -116,6 +127,7 @@ impl Connection {
             core,
             stream,
             exec: Exec::new(config, driver::random_seed()),
+            scratch: Vec::new(),
             in_flight: None,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
@@ -131,7 +143,7 @@ impl Connection {
     }
 
     fn fill(&mut self) -> Result<(), Error> {
-        fill(&mut self.core, &mut self.stream)
+        fill(&mut self.core, &mut self.stream, &mut self.scratch)
     }
 
     fn session_event(&mut self, ev: Event) {
@@ -292,7 +304,14 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::exactly_one(self.query(statement, params)?)
+        let mut first = None;
+        let mut count = 0_usize;
+        self.run(statement, &params, &mut |r| {
+            count += 1;
+            first.get_or_insert(r);
+        })
+        ?;
+        exec::exactly_one(first, count)
     }
 
     /// Runs a query that returns zero or one row.
@@ -301,7 +320,14 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::at_most_one(self.query(statement, params)?)
+        let mut first = None;
+        let mut count = 0_usize;
+        self.run(statement, &params, &mut |r| {
+            count += 1;
+            first.get_or_insert(r);
+        })
+        ?;
+        exec::at_most_one(first, count)
     }
 
     /// Runs a query that returns one row of one column and loads that value.

@@ -1,6 +1,6 @@
 //! Explicit pipelines and `execute_many` on the blocking connection.
 
-use std::io::{ErrorKind as IoKind, Read, Write};
+use std::io::{ErrorKind as IoKind, Write};
 use std::time::Duration;
 
 use crate::conn::{Event, Mark, ToStatement};
@@ -78,22 +78,16 @@ impl Connection {
                 Err(e) => return Err(e.into()),
             }
             self.stream.set_nonblocking(true)?;
-            let read = self.stream.read(self.core.recv_slice());
+            let read = super::fill(&mut self.core, &mut self.stream, &mut self.scratch);
             self.stream.set_nonblocking(false)?;
             match read {
-                Ok(0) => {
-                    self.core.handle_input(0);
-                    self.core.handle_eof();
-                    return Err(Error::new(ErrorKind::Closed, "server closed the connection unexpectedly"));
-                }
-                Ok(n) => self.core.handle_input(n),
-                Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::Interrupted) => {
-                    self.core.handle_input(0);
-                }
-                Err(e) => {
-                    self.core.handle_input(0);
-                    return Err(e.into());
-                }
+                Err(e) if super::is_would_block(&e) => {}
+                other => other?,
+            }
+            if self.core.is_closed() {
+                return Err(self.core.fatal_error().cloned().unwrap_or_else(|| {
+                    Error::new(ErrorKind::Closed, "server closed the connection unexpectedly")
+                }));
             }
         }
         self.stream.flush()?;

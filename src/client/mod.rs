@@ -13,6 +13,7 @@
 //! back too: the connection is never handed on inside a transaction it did not ask for.
 
 mod connect;
+mod copy;
 mod pipeline;
 mod shared;
 mod stream;
@@ -30,6 +31,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
+pub use copy::{CopyIn, CopyOut};
 pub use pipeline::Pipeline;
 pub use shared::Client;
 pub use transaction::{Transaction, TransactionBuilder};
@@ -286,7 +288,14 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::exactly_one(self.query(statement, params).await?)
+        let mut first = None;
+        let mut count = 0_usize;
+        self.run(statement, &params, &mut |r| {
+            count += 1;
+            first.get_or_insert(r);
+        })
+        .await?;
+        exec::exactly_one(first, count)
     }
 
     /// Runs a query that returns zero or one row.
@@ -295,7 +304,14 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::at_most_one(self.query(statement, params).await?)
+        let mut first = None;
+        let mut count = 0_usize;
+        self.run(statement, &params, &mut |r| {
+            count += 1;
+            first.get_or_insert(r);
+        })
+        .await?;
+        exec::at_most_one(first, count)
     }
 
     /// Runs a query that returns one row of one column and loads that value.

@@ -1,10 +1,10 @@
 //! Explicit pipelines and `execute_many` on the async connection.
 
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWrite};
 
 use crate::conn::{Event, Mark, ToStatement};
 use crate::error::{Error, ErrorKind};
@@ -93,25 +93,22 @@ impl Connection {
                         };
                     }
                 }
-                let mut buf = ReadBuf::new(core.recv_slice());
-                match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
-                    Poll::Ready(Ok(())) => {
-                        let n = buf.filled().len();
+                // `read_buf` reads into the spare capacity without zeroing it first.
+                let read = std::pin::pin!(stream.read_buf(core.recv_buf())).poll(cx);
+                match read {
+                    Poll::Ready(Ok(0)) => {
+                        core.handle_eof();
+                        return Poll::Ready(Err(Error::new(
+                            ErrorKind::Closed,
+                            "server closed the connection unexpectedly",
+                        )));
+                    }
+                    Poll::Ready(Ok(n)) => {
                         core.handle_input(n);
-                        if n == 0 {
-                            core.handle_eof();
-                            return Poll::Ready(Err(Error::new(
-                                ErrorKind::Closed,
-                                "server closed the connection unexpectedly",
-                            )));
-                        }
                         progress = true;
                     }
-                    Poll::Ready(Err(e)) => {
-                        core.handle_input(0);
-                        return Poll::Ready(Err(e.into()));
-                    }
-                    Poll::Pending => core.handle_input(0),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                    Poll::Pending => {}
                 }
                 if !progress {
                     return Poll::Pending;

@@ -10,12 +10,12 @@
 //! answer silently.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::sync::mpsc;
 
 use crate::conn::exec::{self, Collector, Exec, Step};
@@ -173,7 +173,9 @@ impl Client {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::exactly_one(self.query(statement, params).await?)
+        let rows = self.query(statement, params).await?;
+        let count = rows.len();
+        exec::exactly_one(rows.into_iter().next(), count)
     }
 
     /// Runs a query that returns zero or one row.
@@ -182,7 +184,9 @@ impl Client {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        exec::at_most_one(self.query(statement, params).await?)
+        let rows = self.query(statement, params).await?;
+        let count = rows.len();
+        exec::at_most_one(rows.into_iter().next(), count)
     }
 
     /// Runs a query that returns one row of one column and loads that value.
@@ -312,21 +316,19 @@ async fn drive(
                 let _ = Pin::new(&mut stream).poll_flush(cx);
             }
             if core.wants_read() {
-                let mut buf = ReadBuf::new(core.recv_slice());
-                match Pin::new(&mut stream).poll_read(cx, &mut buf) {
-                    Poll::Ready(Ok(())) => {
-                        let n = buf.filled().len();
-                        core.handle_input(n);
-                        if n == 0 {
-                            core.handle_eof();
-                        }
+                // `read_buf` reads into the spare capacity without zeroing it first.
+                let read = std::pin::pin!(stream.read_buf(core.recv_buf())).poll(cx);
+                match read {
+                    Poll::Ready(Ok(0)) => {
+                        core.handle_eof();
                         progress = true;
                     }
-                    Poll::Ready(Err(e)) => {
-                        core.handle_input(0);
-                        return Poll::Ready(Err(e.into()));
+                    Poll::Ready(Ok(n)) => {
+                        core.handle_input(n);
+                        progress = true;
                     }
-                    Poll::Pending => core.handle_input(0),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                    Poll::Pending => {}
                 }
             }
             if progress { Poll::Ready(Ok(())) } else { Poll::Pending }

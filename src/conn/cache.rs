@@ -17,6 +17,7 @@
 //!   transaction mode cannot keep named statements across transactions).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::protocol::Oid;
@@ -24,6 +25,45 @@ use crate::types::Columns;
 
 /// Executions of a SQL text before it is prepared, unless configured.
 pub const DEFAULT_PREPARE_THRESHOLD: u32 = 2;
+
+/// A fast multiplicative hasher (the scheme of rustc's FxHash) for SQL text: the lookup runs
+/// on every execution, and SipHash's protection against hash flooding is not needed for keys
+/// that the application itself writes.
+#[derive(Default, Clone, Copy)]
+struct SqlHasher(u64);
+
+impl SqlHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for SqlHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(rest).for_each(|(w, b)| *w = *b);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type SqlMap<V> = HashMap<Box<str>, V, BuildHasherDefault<SqlHasher>>;
 
 /// What the cache says to do with one execution.
 #[derive(Debug, Clone)]
@@ -60,7 +100,7 @@ struct Entry {
 pub(crate) struct StatementCache {
     capacity: usize,
     threshold: u32,
-    entries: HashMap<Box<str>, Vec<Entry>>,
+    entries: SqlMap<Vec<Entry>>,
     len: usize,
     clock: u64,
     next_name: u64,
@@ -77,7 +117,7 @@ impl StatementCache {
             prefix,
             capacity,
             threshold,
-            entries: HashMap::new(),
+            entries: SqlMap::default(),
             len: 0,
             clock: 0,
             next_name: 1,

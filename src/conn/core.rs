@@ -272,6 +272,16 @@ impl ConnectionCore {
     pub fn handle_input_bytes(&mut self, bytes: &[u8]) {
         self.drop_unfilled_slice();
         self.read_buf.extend_from_slice(bytes);
+        if bytes.len() >= self.read_size && self.read_size < READ_MAX {
+            self.read_size *= 2;
+        }
+    }
+
+    /// How many bytes the next read should ask for: 8 KiB at first, growing towards 1 MiB
+    /// while reads come back full (for drivers that read into their own buffer and hand the
+    /// bytes over with [`handle_input_bytes`](Self::handle_input_bytes)).
+    pub fn read_size_hint(&self) -> usize {
+        self.read_size
     }
 
     /// The server closed the connection. Pending requests fail; the core is closed.

@@ -357,8 +357,8 @@ impl Collector {
 
     fn complete(&mut self, c: &CommandComplete) {
         self.last_complete = Some(c.clone());
-        let tag = c.tag();
-        if tag == "DISCARD ALL" || tag.starts_with("DEALLOCATE") {
+        let tag = c.tag_bytes();
+        if tag == b"DISCARD ALL" || tag.starts_with(b"DEALLOCATE") {
             self.forget_all = true;
         }
         if let Some(n) = c.rows() {
@@ -372,26 +372,27 @@ impl Collector {
     }
 }
 
-/// Checks the number of rows of `query_one` (exactly one).
-pub(crate) fn exactly_one(mut rows: Vec<Row>) -> Result<Row, Error> {
-    if rows.len() != 1 {
-        return Err(Error::new(
+/// Checks the number of rows of `query_one` (exactly one): `first` is the first row of
+/// `count`.
+pub(crate) fn exactly_one(first: Option<Row>, count: usize) -> Result<Row, Error> {
+    match first {
+        Some(row) if count == 1 => Ok(row),
+        _ => Err(Error::new(
             ErrorKind::RowCount,
-            format!("query returned {} rows, expected exactly one", rows.len()),
-        ));
+            format!("query returned {count} rows, expected exactly one"),
+        )),
     }
-    rows.pop().ok_or_else(|| Error::new(ErrorKind::RowCount, "query returned no rows"))
 }
 
 /// Checks the number of rows of `query_opt` (zero or one).
-pub(crate) fn at_most_one(mut rows: Vec<Row>) -> Result<Option<Row>, Error> {
-    if rows.len() > 1 {
+pub(crate) fn at_most_one(first: Option<Row>, count: usize) -> Result<Option<Row>, Error> {
+    if count > 1 {
         return Err(Error::new(
             ErrorKind::RowCount,
-            format!("query returned {} rows, expected at most one", rows.len()),
+            format!("query returned {count} rows, expected at most one"),
         ));
     }
-    Ok(rows.pop())
+    Ok(first)
 }
 
 /// Checks the answer to `COMMIT`: a transaction that had already failed answers with the tag

@@ -207,6 +207,17 @@ pub struct CommandComplete {
     tag: ByteStr,
 }
 
+/// Parses a non-empty run of ASCII digits that fits a `u64`.
+fn parse_count(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0_u64, |n, &d| {
+        let d = d.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
 impl CommandComplete {
     /// A completion with command tag `tag`, refusing a tag that contains a NUL.
     pub fn new(tag: &str) -> Result<Self, EncodeError> {
@@ -225,17 +236,22 @@ impl CommandComplete {
     /// for any other tag (`"CREATE TABLE"`, or a `COPY` from a server before 8.2, which sent
     /// no count).
     pub fn rows(&self) -> Option<u64> {
-        let mut words = self.tag.split(' ');
-        let command = words.next()?;
-        let count = match command {
-            "INSERT" => words.nth(1)?,
-            "UPDATE" | "DELETE" | "SELECT" | "MOVE" | "FETCH" | "COPY" | "MERGE" => words.next()?,
-            _ => return None,
+        // Parsed from the bytes, from the end: this runs once per statement.
+        let tag: &[u8] = self.tag.as_bytes();
+        let space = memchr::memrchr(b' ', tag)?;
+        let (head, count) = tag.split_at(space);
+        let count = parse_count(count.get(1..)?)?;
+        let known = match head {
+            b"UPDATE" | b"DELETE" | b"SELECT" | b"MOVE" | b"FETCH" | b"COPY" | b"MERGE" => true,
+            // "INSERT oid rows": the oid (always 0 now) must be a lone number.
+            _ => head.strip_prefix(b"INSERT ").is_some_and(|oid| parse_count(oid).is_some()),
         };
-        if words.next().is_some() {
-            return None;
-        }
-        count.parse().ok()
+        known.then_some(count)
+    }
+
+    /// The command tag's bytes (the same text as [`tag`](Self::tag), without the UTF-8 view).
+    pub fn tag_bytes(&self) -> &[u8] {
+        self.tag.as_bytes()
     }
 
     pub(super) fn decode(body: &Bytes) -> Result<Self, DecodeError> {
