@@ -429,14 +429,19 @@ impl ConnectionCore {
                 State::Startup(_) => self.max_message_len.min(STARTUP_MAX_MESSAGE_LEN),
                 _ => self.max_message_len,
             };
-            let frame = match split_frame(&mut self.read_buf, max) {
-                Ok(Ok(frame)) => frame,
-                Ok(Err(_need)) => return Ok(None),
-                Err(e) => return self.fail(e.into()),
-            };
-            let msg = match BackendMessage::decode(frame.tag, frame.body) {
-                Ok(m) => m,
-                Err(e) => return self.fail(e.into()),
+            let msg = match take_control_message(&mut self.read_buf) {
+                Some(msg) => msg,
+                None => {
+                    let frame = match split_frame(&mut self.read_buf, max) {
+                        Ok(Ok(frame)) => frame,
+                        Ok(Err(_need)) => return Ok(None),
+                        Err(e) => return self.fail(e.into()),
+                    };
+                    match BackendMessage::decode(frame.tag, frame.body) {
+                        Ok(m) => m,
+                        Err(e) => return self.fail(e.into()),
+                    }
+                }
             };
             let routed = match &mut self.state {
                 State::Startup(_) => self.route_startup(msg),
@@ -921,6 +926,36 @@ impl ConnectionCore {
         });
         Ok(())
     }
+}
+
+/// Takes a complete, well-formed body-less control message (ParseComplete, BindComplete,
+/// CloseComplete, NoData, PortalSuspended, EmptyQueryResponse, CopyDone) or ReadyForQuery off
+/// the front of `buf` without splitting a shared buffer for it: two of the four messages of a
+/// cached statement's answer are of this kind. Anything else, malformed ones included, is left
+/// to the general path (which reports the same errors as always).
+fn take_control_message(buf: &mut BytesMut) -> Option<BackendMessage> {
+    let (msg, len) = match buf.get(..6)? {
+        [b'Z', 0, 0, 0, 5, status] => {
+            (BackendMessage::ReadyForQuery(TransactionStatus::from_byte(*status)?), 6)
+        }
+        [tag, 0, 0, 0, 4, ..] => (control_message(*tag)?, 5),
+        _ => return None,
+    };
+    buf.advance(len);
+    Some(msg)
+}
+
+fn control_message(tag: u8) -> Option<BackendMessage> {
+    Some(match tag {
+        b'1' => BackendMessage::ParseComplete,
+        b'2' => BackendMessage::BindComplete,
+        b'3' => BackendMessage::CloseComplete,
+        b'n' => BackendMessage::NoData,
+        b's' => BackendMessage::PortalSuspended,
+        b'I' => BackendMessage::EmptyQueryResponse,
+        b'c' => BackendMessage::CopyDone,
+        _ => return None,
+    })
 }
 
 fn retry_on_eof(config: &StartupConfig) -> Option<Retry> {

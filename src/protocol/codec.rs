@@ -238,8 +238,7 @@ impl<'a> Reader<'a> {
     /// Reads a NUL-terminated string's bytes (without the NUL).
     #[inline]
     pub fn cstr_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
-        let end =
-            memchr::memchr(0, self.buf).ok_or(DecodeError::MissingNul { message: self.message })?;
+        let end = find_nul(self.buf).ok_or(DecodeError::MissingNul { message: self.message })?;
         let s = self.take(end)?;
         self.take(1)?;
         Ok(s)
@@ -260,6 +259,18 @@ impl<'a> Reader<'a> {
         } else {
             Err(DecodeError::TrailingBytes { message: self.message })
         }
+    }
+}
+
+/// The position of the first NUL byte: a plain scan over the first bytes (command tags and
+/// names are short), memchr beyond.
+#[inline]
+fn find_nul(s: &[u8]) -> Option<usize> {
+    let head = s.get(..32).unwrap_or(s);
+    match head.iter().position(|&b| b == 0) {
+        Some(i) => Some(i),
+        None if head.len() == s.len() => None,
+        None => memchr::memchr(0, s.get(32..)?).map(|i| i + 32),
     }
 }
 
@@ -361,12 +372,19 @@ where
 
 /// Writes `s` followed by a NUL, refusing a string that contains a NUL itself.
 pub fn put_cstr(buf: &mut BytesMut, field: &'static str, s: &[u8]) -> Result<(), EncodeError> {
-    if memchr::memchr(0, s).is_some() {
+    if contains_nul(s) {
         return Err(EncodeError::NulInString { field });
     }
     buf.put_slice(s);
     buf.put_u8(0);
     Ok(())
+}
+
+/// True when `s` holds a NUL byte. Names and short strings are scanned with a plain loop
+/// (memchr's setup costs more than it saves below a few dozen bytes).
+#[inline]
+fn contains_nul(s: &[u8]) -> bool {
+    if s.len() < 64 { s.contains(&0) } else { memchr::memchr(0, s).is_some() }
 }
 
 /// Converts a count to the protocol's `Int16`, refusing more than 65,535.
