@@ -368,6 +368,29 @@ impl Connection {
         self.simple_query(sql).map(drop)
     }
 
+    /// Runs several statements separated by semicolons with the simple query protocol and
+    /// returns each statement's result: rows (text format), command tag and row count. The
+    /// statements run as one implicit transaction unless they manage their own; the first
+    /// error stops the rest and is returned.
+    pub fn query_multi(&mut self, sql: &str) -> Result<Vec<crate::conn::ResultSet>, Error> {
+        self.abandon_previous();
+        let req = self.core.send_query(sql)?;
+        self.in_flight = Some(req);
+        let mut c = exec::MultiCollector::default();
+        loop {
+            let r = match self.next_response(req) {
+                Ok(r) => r,
+                Err(e) => return Err(c.inner.take_error().unwrap_or(e)),
+            };
+            if c.on_response(r)? {
+                self.in_flight = None;
+                let status = c.inner.status();
+                self.exec.finish(&mut c.inner, status)?;
+                return Ok(c.sets);
+            }
+        }
+    }
+
     /// Runs a simple query and returns its collector (for the last command tag).
     fn simple_query(&mut self, sql: &str) -> Result<Collector, Error> {
         self.abandon_previous();

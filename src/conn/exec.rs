@@ -500,3 +500,83 @@ impl<T: ToStatement + ?Sized> ToStatement for &T {
         (**self).statement_ref()
     }
 }
+
+/// One statement's result in a simple query that ran several (`query_multi`): its rows (in
+/// text format, as the simple protocol sends them), its command tag and row count.
+#[derive(Debug, Clone)]
+pub struct ResultSet {
+    rows: Vec<Row>,
+    columns: Option<Arc<Columns>>,
+    tag: String,
+    rows_affected: Option<u64>,
+}
+
+impl ResultSet {
+    /// The rows (empty for statements that return none).
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// Takes the rows out.
+    pub fn into_rows(self) -> Vec<Row> {
+        self.rows
+    }
+
+    /// The result columns, for statements that return rows.
+    pub fn columns(&self) -> &[crate::types::Column] {
+        self.columns.as_deref().map_or(&[], |c| c.as_slice())
+    }
+
+    /// The command tag (`"INSERT 0 3"`, `"SELECT 2"`, `"CREATE TABLE"`...).
+    pub fn command_tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// The row count the tag reports, for commands that report one.
+    pub fn rows_affected(&self) -> Option<u64> {
+        self.rows_affected
+    }
+}
+
+/// Splits the responses of a multi-statement simple query into [`ResultSet`]s.
+#[derive(Default)]
+pub(crate) struct MultiCollector {
+    pub(crate) sets: Vec<ResultSet>,
+    columns: Option<Arc<Columns>>,
+    rows: Vec<Row>,
+    pub(crate) inner: Collector,
+}
+
+impl MultiCollector {
+    /// Handles one response; true when the request is complete.
+    pub(crate) fn on_response(&mut self, r: Response) -> Result<bool, Error> {
+        match r {
+            Response::RowDescription(d) => {
+                self.columns = Some(Columns::from_description(&d));
+                self.rows.clear();
+            }
+            Response::DataRow(data) => {
+                let columns = self
+                    .columns
+                    .clone()
+                    .ok_or_else(|| Error::protocol("DataRow without a row description"))?;
+                self.rows.push(Row::new(columns, data)?);
+            }
+            Response::CommandComplete(c) => {
+                self.sets.push(ResultSet {
+                    rows: std::mem::take(&mut self.rows),
+                    columns: self.columns.take(),
+                    tag: c.tag().to_owned(),
+                    rows_affected: c.rows(),
+                });
+                self.inner.on_response(Response::CommandComplete(c))?;
+            }
+            other => {
+                if let Step::Done = self.inner.on_response(other)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}

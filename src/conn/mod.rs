@@ -25,7 +25,7 @@ pub use config::{Config, ConfigError};
 pub(crate) use connect::config_error;
 pub use connect::{Attempt, ConnectPlan};
 pub use event::{Event, RequestId, Response};
-pub use exec::{Statement, StatementRef, ToStatement};
+pub use exec::{ResultSet, Statement, StatementRef, ToStatement};
 pub use request::RequestBuilder;
 pub use startup::{Retry, StartupConfig, TlsStart};
 pub use txn::IsolationLevel;

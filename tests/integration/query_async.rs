@@ -19,3 +19,31 @@ async fn simple_select() {
         assert_eq!(n, 1000);
     }
 }
+
+#[tokio::test]
+async fn multiple_result_sets_from_one_simple_query() {
+    for t in targets() {
+        let mut conn = Connection::connect(&t.url).await.unwrap();
+        let sets = conn
+            .query_multi(
+                "CREATE TEMP TABLE m (a int4); INSERT INTO m VALUES (1), (2), (3); \
+                 SELECT a, a * 2 AS b FROM m ORDER BY a; UPDATE m SET a = a + 1 WHERE a > 1; \
+                 SELECT 'x'::text",
+            )
+            .await
+            .unwrap();
+        let tags: Vec<&str> = sets.iter().map(|s| s.command_tag()).collect();
+        assert_eq!(tags, ["CREATE TABLE", "INSERT 0 3", "SELECT 3", "UPDATE 2", "SELECT 1"], "{}", t.label);
+        assert_eq!(sets[1].rows_affected(), Some(3));
+        assert_eq!(sets[0].rows_affected(), None);
+        let select = &sets[2];
+        assert_eq!(select.columns().len(), 2);
+        let b: Vec<i32> = select.rows().iter().map(|r| r.get("b")).collect();
+        assert_eq!(b, vec![2, 4, 6]);
+        assert_eq!(sets[4].rows()[0].get::<_, &str>(0), "x");
+        // An error stops the rest and is reported.
+        let err = conn.query_multi("SELECT 1; SELECT 1/0; SELECT 3").await.unwrap_err();
+        assert_eq!(err.code(), Some(&SqlState::DIVISION_BY_ZERO));
+        assert_eq!(conn.query_multi("SELECT 5").await.unwrap()[0].rows()[0].get::<_, i32>(0), 5);
+    }
+}
