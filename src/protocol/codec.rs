@@ -384,7 +384,7 @@ pub fn put_cstr(buf: &mut BytesMut, field: &'static str, s: &[u8]) -> Result<(),
 /// (memchr's setup costs more than it saves below a few dozen bytes).
 #[inline]
 fn contains_nul(s: &[u8]) -> bool {
-    if s.len() < 64 { s.iter().any(|&b| b == 0) } else { memchr::memchr(0, s).is_some() }
+    if s.len() < 64 { s.contains(&0) } else { memchr::memchr(0, s).is_some() }
 }
 
 /// Converts a count to the protocol's `Int16`, refusing more than 65,535.
