@@ -359,7 +359,31 @@ impl Connection {
     {
         let (req, collector) = self.start(statement, &params)?;
         self.flush()?;
-        Ok(RowIter { conn: self, req, collector, done: false })
+        Ok(RowIter { conn: self, req, collector, done: false, batch: 0 })
+    }
+
+    /// Like [`query_stream`](Self::query_stream), but the server produces the rows
+    /// `batch_size` at a time (a portal with a row limit). Only inside a transaction.
+    pub fn query_stream_batched<S, P>(
+        &mut self,
+        statement: &S,
+        params: P,
+        batch_size: u32,
+    ) -> Result<RowIter<'_>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        if self.core.transaction_status() != TransactionStatus::InTransaction {
+            return Err(Error::misuse("query_stream_batched needs an open transaction"));
+        }
+        let batch = batch_size.max(1);
+        self.abandon_previous();
+        let (req, collector) =
+            self.exec.send_item(&mut self.core, statement.statement_ref(), &params, true, batch)?;
+        self.in_flight = Some(req);
+        self.flush()?;
+        Ok(RowIter { conn: self, req, collector, done: false, batch })
     }
 
     /// Runs one or more statements separated by semicolons with the simple query protocol
@@ -525,6 +549,8 @@ pub struct RowIter<'c> {
     req: RequestId,
     collector: Collector,
     done: bool,
+    /// Rows per portal batch (0: all at once).
+    batch: u32,
 }
 
 impl RowIter<'_> {
@@ -559,6 +585,20 @@ impl Iterator for RowIter<'_> {
             match step {
                 Ok(Step::Continue) => {}
                 Ok(Step::Row(row)) => return Some(Ok(row)),
+                Ok(Step::Done) if self.collector.suspended && self.batch > 0 => {
+                    // The portal stopped at its row limit: ask for the next batch.
+                    self.collector.suspended = false;
+                    match exec::send_portal_batch(&mut self.conn.core, self.batch) {
+                        Ok(req) => {
+                            self.req = req;
+                            self.conn.in_flight = Some(req);
+                        }
+                        Err(e) => {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                }
                 Ok(Step::Done) => {
                     self.done = true;
                     self.conn.in_flight = None;

@@ -347,7 +347,33 @@ impl Connection {
     {
         let (req, collector) = self.start(statement, &params)?;
         self.flush().await?;
-        Ok(RowStream { conn: self, req, collector, done: false })
+        Ok(RowStream { conn: self, req, collector, done: false, batch: 0 })
+    }
+
+    /// Like [`query_stream`](Self::query_stream), but the server produces the rows
+    /// `batch_size` at a time (Execute with a row limit on a portal), so it holds no more than
+    /// one batch ahead of the reader either. Only inside a transaction, where the portal
+    /// survives between batches; elsewhere an [`ErrorKind::Misuse`] error.
+    pub async fn query_stream_batched<S, P>(
+        &mut self,
+        statement: &S,
+        params: P,
+        batch_size: u32,
+    ) -> Result<RowStream<'_>, Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        if self.core.transaction_status() != TransactionStatus::InTransaction {
+            return Err(Error::misuse("query_stream_batched needs an open transaction"));
+        }
+        let batch = batch_size.max(1);
+        self.abandon_previous();
+        let (req, collector) =
+            self.exec.send_item(&mut self.core, statement.statement_ref(), &params, true, batch)?;
+        self.in_flight = Some(req);
+        self.flush().await?;
+        Ok(RowStream { conn: self, req, collector, done: false, batch })
     }
 
     /// Runs one or more statements separated by semicolons with the simple query protocol
@@ -504,6 +530,8 @@ pub struct RowStream<'c> {
     req: RequestId,
     collector: Collector,
     done: bool,
+    /// Rows per portal batch (0: all at once).
+    batch: u32,
 }
 
 impl RowStream<'_> {
@@ -523,6 +551,20 @@ impl RowStream<'_> {
             match self.collector.on_response(r) {
                 Ok(Step::Continue) => {}
                 Ok(Step::Row(row)) => return Some(Ok(row)),
+                Ok(Step::Done) if self.collector.suspended && self.batch > 0 => {
+                    // The portal stopped at its row limit: ask for the next batch.
+                    self.collector.suspended = false;
+                    match exec::send_portal_batch(&mut self.conn.core, self.batch) {
+                        Ok(req) => {
+                            self.req = req;
+                            self.conn.in_flight = Some(req);
+                        }
+                        Err(e) => {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                }
                 Ok(Step::Done) => {
                     self.done = true;
                     self.conn.in_flight = None;

@@ -78,7 +78,7 @@ impl Exec {
         statement: StatementRef<'_>,
         params: &P,
     ) -> Result<(RequestId, Collector), Error> {
-        self.send_item(core, statement, params, true)
+        self.send_item(core, statement, params, true, 0)
     }
 
     /// Like [`send`](Self::send); without `sync` the request joins the current sync group
@@ -89,6 +89,7 @@ impl Exec {
         statement: StatementRef<'_>,
         params: &P,
         sync: bool,
+        max_rows: u32,
     ) -> Result<(RequestId, Collector), Error> {
         self.formats.clear();
         params.param_formats(&mut self.formats);
@@ -122,7 +123,7 @@ impl Exec {
                 }
                 Plan::Cached { name, .. } => r.bind("", name, formats, &adapter, RESULT_FORMATS)?,
             }
-            r.execute("", 0)?;
+            r.execute("", max_rows)?;
             if sync { r.sync() } else { Ok(()) }
         });
         let req = match sent {
@@ -247,6 +248,15 @@ impl Exec {
     }
 }
 
+/// Queues the next batch of a suspended portal (the unnamed one): Execute with a row limit,
+/// then Sync (inside a transaction block the portal survives the Sync).
+pub(crate) fn send_portal_batch(core: &mut ConnectionCore, max_rows: u32) -> Result<RequestId, Error> {
+    core.send_request(|r| {
+        r.execute("", max_rows)?;
+        r.sync()
+    })
+}
+
 /// Queues a Parse + Describe of `sql` as statement `name` (explicit `prepare`).
 pub(crate) fn send_prepare(
     core: &mut ConnectionCore,
@@ -291,6 +301,8 @@ pub(crate) struct Collector {
     forget_all: bool,
     /// The last command tag.
     last_complete: Option<CommandComplete>,
+    /// The portal stopped at its row limit: more rows can be fetched with Execute.
+    pub(crate) suspended: bool,
     /// The transaction status of the request's ReadyForQuery.
     status: Option<TransactionStatus>,
     /// Set by [`Exec::finish`]: run the call once more.
@@ -318,6 +330,7 @@ impl Collector {
                 return Ok(Step::Row(Row::new(columns, data)?));
             }
             Response::ParseComplete => self.parsed = true,
+            Response::PortalSuspended => self.suspended = true,
             Response::CommandComplete(c) => self.complete(&c),
             // The first error of a request is the one reported.
             Response::Error(fields) if self.error.is_none() => {

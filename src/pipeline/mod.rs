@@ -66,7 +66,7 @@ impl Batch {
         rows: bool,
     ) -> ItemId {
         let keep = if rows { Keep::Rows } else { Keep::Count };
-        let item = match exec.send_item(core, statement, params, false) {
+        let item = match exec.send_item(core, statement, params, false, 0) {
             Ok((req, mut collector)) => {
                 collector.retried = true; // no automatic retry inside a pipeline
                 Item { req: Some(req), keep, collector, rows: Vec::new(), early_error: None }

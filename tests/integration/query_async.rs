@@ -47,3 +47,46 @@ async fn multiple_result_sets_from_one_simple_query() {
         assert_eq!(conn.query_multi("SELECT 5").await.unwrap()[0].rows()[0].get::<_, i32>(0), 5);
     }
 }
+
+#[tokio::test]
+async fn batched_portal_stream_inside_a_transaction() {
+    for t in targets() {
+        let mut conn = Connection::connect(&t.url).await.unwrap();
+        let e = conn.query_stream_batched("SELECT 1", (), 10).await.err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Misuse);
+        let mut tx = conn.transaction().await.unwrap();
+        let mut stream = tx
+            .query_stream_batched("SELECT g::int8 FROM generate_series(1, $1::int4) g", (10_007_i32,), 1000)
+            .await
+            .unwrap();
+        let mut sum = 0_i64;
+        let mut n = 0;
+        while let Some(row) = stream.next().await {
+            sum += row.unwrap().get::<_, i64>(0);
+            n += 1;
+        }
+        assert_eq!((n, sum), (10_007, 10_007 * 10_008 / 2), "{}", t.label);
+        // A stream dropped mid-way leaves the transaction usable.
+        let mut s = tx.query_stream_batched("SELECT g FROM generate_series(1, 5000) g", (), 100).await.unwrap();
+        assert!(s.next().await.unwrap().is_ok());
+        drop(s);
+        let v: i32 = tx.query_scalar("SELECT 9", ()).await.unwrap();
+        assert_eq!(v, 9);
+        tx.commit().await.unwrap();
+    }
+}
+
+#[test]
+fn blocking_batched_portal_stream() {
+    for t in targets() {
+        let mut conn = pgtusk::blocking::Connection::connect(&t.url).unwrap();
+        let mut tx = conn.transaction().unwrap();
+        let n = tx
+            .query_stream_batched("SELECT g FROM generate_series(1, 2500) g", (), 300)
+            .unwrap()
+            .map(|r| r.unwrap().get::<_, i32>(0) as i64)
+            .sum::<i64>();
+        assert_eq!(n, 2500 * 2501 / 2, "{}", t.label);
+        tx.commit().unwrap();
+    }
+}
