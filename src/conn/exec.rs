@@ -64,6 +64,13 @@ impl Exec {
         }
     }
 
+    /// A fresh name for a server-side cursor.
+    pub(crate) fn cursor_name(&mut self) -> String {
+        let name = format!("{}k{}", self.prefix, self.next_explicit);
+        self.next_explicit += 1;
+        name
+    }
+
     /// A fresh name for an explicitly prepared statement.
     pub(crate) fn explicit_name(&mut self) -> String {
         let name = format!("{}s{}", self.prefix, self.next_explicit);

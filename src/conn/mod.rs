@@ -10,6 +10,7 @@
 mod cache;
 pub mod config;
 mod connect;
+pub(crate) mod cursor;
 mod core;
 mod event;
 pub(crate) mod exec;
@@ -31,3 +32,4 @@ pub use startup::{Retry, StartupConfig, TlsStart};
 pub use txn::IsolationLevel;
 #[cfg(test)]
 mod tests;
+pub use cursor::{CursorOptions, ScrollTo};

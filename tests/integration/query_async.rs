@@ -90,3 +90,36 @@ fn blocking_batched_portal_stream() {
         tx.commit().unwrap();
     }
 }
+
+#[tokio::test]
+async fn server_side_cursors() {
+    for t in targets() {
+        let mut conn = Connection::connect(&t.url).await.unwrap();
+        // Outside a transaction a cursor needs WITH HOLD.
+        let e = conn.cursor("SELECT 1", (), pgtusk::CursorOptions::default()).await.err().unwrap();
+        assert_eq!(e.code().map(|c| c.code()), Some("25P01"), "{}", t.label);
+        let mut tx = conn.transaction().await.unwrap();
+        {
+            let opts = pgtusk::CursorOptions { scroll: true, hold: false };
+            let mut cur = tx.cursor("SELECT g FROM generate_series(1, $1::int4) g", (100_i32,), opts).await.unwrap();
+            let first: Vec<i32> = cur.fetch(10).await.unwrap().iter().map(|r| r.get(0)).collect();
+            assert_eq!(first, (1..=10).collect::<Vec<_>>());
+            assert_eq!(cur.scroll(pgtusk::ScrollTo::Absolute(50)).await.unwrap(), 1);
+            let next: Vec<i32> = cur.fetch(2).await.unwrap().iter().map(|r| r.get(0)).collect();
+            assert_eq!(next, vec![51, 52]);
+            cur.scroll(pgtusk::ScrollTo::Relative(-3)).await.unwrap();
+            assert_eq!(cur.fetch(1).await.unwrap()[0].get::<_, i32>(0), 50);
+            assert_eq!(cur.fetch(1000).await.unwrap().len(), 50);
+            assert!(cur.fetch(10).await.unwrap().is_empty());
+            // dropped: closed with the next call
+        }
+        let open: i64 = tx.query_scalar("SELECT count(*) FROM pg_cursors WHERE name LIKE 'pgtusk%'", ()).await.unwrap();
+        assert_eq!(open, 0, "the dropped cursor was closed");
+        tx.commit().await.unwrap();
+        // WITH HOLD survives the transaction.
+        let opts = pgtusk::CursorOptions { scroll: false, hold: true };
+        let mut cur = conn.cursor("SELECT g FROM generate_series(1, 5) g", (), opts).await.unwrap();
+        assert_eq!(cur.fetch(5).await.unwrap().len(), 5);
+        cur.close().await.unwrap();
+    }
+}
