@@ -109,11 +109,14 @@ pub mod types;
 #[cfg(feature = "tokio")]
 mod client;
 
-pub use conn::{Config, IsolationLevel, Statement, ToStatement};
+pub use conn::{Config, CursorOptions, IsolationLevel, ResultSet, ScrollTo, Statement, ToStatement};
 pub use driver::{CancelToken, Notification};
 pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 // The paved path: what most programs need, at the crate root.
 pub use types::{Dumper, FromRow, Loader, Params, Row};
 
 #[cfg(feature = "tokio")]
-pub use client::{Client, Connection, Pipeline, RowStream, Transaction, TransactionBuilder};
+pub use client::{
+    Client, Connection, CopyIn, CopyOut, Cursor, Pipeline, RowStream, Transaction,
+    TransactionBuilder,
+};

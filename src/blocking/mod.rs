@@ -12,6 +12,7 @@
 //! ```
 
 mod connect;
+mod cursor;
 mod copy;
 mod pipeline;
 mod stream;
@@ -29,6 +30,7 @@ use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
 pub use copy::{CopyIn, CopyOut};
+pub use cursor::Cursor;
 pub use pipeline::Pipeline;
 pub use transaction::{Transaction, TransactionBuilder};
 

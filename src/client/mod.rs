@@ -13,6 +13,7 @@
 //! back too: the connection is never handed on inside a transaction it did not ask for.
 
 mod connect;
+mod cursor;
 mod copy;
 mod pipeline;
 mod shared;
@@ -32,6 +33,7 @@ use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row};
 
 pub use copy::{CopyIn, CopyOut};
+pub use cursor::Cursor;
 pub use pipeline::Pipeline;
 pub use shared::Client;
 pub use transaction::{Transaction, TransactionBuilder};

@@ -4,6 +4,7 @@ mod common;
 
 mod auth;
 mod cancel_safety;
+mod copy;
 mod errors;
 mod protocol;
 mod queries;
