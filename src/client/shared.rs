@@ -99,6 +99,9 @@ impl Client {
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
     {
+        if let crate::conn::StatementRef::Sql(sql) = statement.statement_ref() {
+            refuse_copy(sql)?;
+        }
         let mut exec = self.shared.exec.lock().unwrap_or_else(|p| p.into_inner());
         let mut sink = Detached::default();
         let (_, collector) = exec.send(&mut sink, statement.statement_ref(), params)?;
@@ -212,6 +215,7 @@ impl Client {
     /// Runs statements with the simple query protocol (no parameters; results discarded).
     /// Session state it changes (SET, temporary tables...) is shared by every clone.
     pub async fn batch_execute(&self, sql: &str) -> Result<(), Error> {
+        refuse_copy(sql)?;
         let request = DetachedRequest::build(|r| r.query(sql))?;
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.shared
@@ -232,6 +236,17 @@ impl Client {
             }
         }
     }
+}
+
+/// COPY cannot share a pipelined connection: the server would read the other tasks'
+/// messages as COPY data and end the session.
+fn refuse_copy(sql: &str) -> Result<(), Error> {
+    if crate::pipeline::is_copy(sql) {
+        return Err(Error::misuse(
+            "COPY cannot run on a shared Client; use a Connection's copy_in or copy_out",
+        ));
+    }
+    Ok(())
 }
 
 /// The driver task: queues submitted requests, writes, reads, and routes every response to

@@ -27,6 +27,24 @@ use crate::types::{Params, Row};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ItemId(usize);
 
+/// True when the statement's first keyword is `COPY` (after white space, comments and
+/// opening parentheses).
+pub(crate) fn is_copy(sql: &str) -> bool {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
+        } else {
+            break;
+        }
+    }
+    rest.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("copy"))
+        && !rest.get(4..).unwrap_or("").starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// What a pipeline item keeps of its results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Keep {
@@ -37,7 +55,6 @@ enum Keep {
 }
 
 struct Item {
-    req: Option<RequestId>,
     keep: Keep,
     collector: Collector,
     rows: Vec<Row>,
@@ -51,6 +68,9 @@ pub(crate) struct Batch {
     items: Vec<Item>,
     /// Sync requests not answered yet.
     syncs: Vec<RequestId>,
+    /// The requests of the items that were sent, with their item index, in sending order
+    /// (request ids increase, so this is sorted).
+    sent: Vec<(RequestId, usize)>,
     /// Items were added since the last sync.
     open_group: bool,
 }
@@ -66,13 +86,23 @@ impl Batch {
         rows: bool,
     ) -> ItemId {
         let keep = if rows { Keep::Rows } else { Keep::Count };
+        if let StatementRef::Sql(sql) = statement
+            && is_copy(sql)
+        {
+            // The server would read the next pipelined messages as COPY data and end the
+            // session; COPY runs through copy_in / copy_out, outside pipelines.
+            return self.push_error(
+                keep,
+                Error::misuse("COPY cannot run inside a pipeline; use copy_in or copy_out"),
+            );
+        }
         let item = match exec.send_item(core, statement, params, false, 0) {
             Ok((req, mut collector)) => {
+                self.sent.push((req, self.items.len()));
                 collector.retried = true; // no automatic retry inside a pipeline
-                Item { req: Some(req), keep, collector, rows: Vec::new(), early_error: None }
+                Item { keep, collector, rows: Vec::new(), early_error: None }
             }
             Err(e) => Item {
-                req: None,
                 keep,
                 collector: Collector::default(),
                 rows: Vec::new(),
@@ -81,6 +111,16 @@ impl Batch {
         };
         self.items.push(item);
         self.open_group = true;
+        ItemId(self.items.len() - 1)
+    }
+
+    fn push_error(&mut self, keep: Keep, error: Error) -> ItemId {
+        self.items.push(Item {
+            keep,
+            collector: Collector::default(),
+            rows: Vec::new(),
+            early_error: Some(error),
+        });
         ItemId(self.items.len() - 1)
     }
 
@@ -116,7 +156,8 @@ impl Batch {
     }
 
     fn find(&self, req: RequestId) -> Option<usize> {
-        self.items.binary_search_by_key(&Some(req), |i| i.req).ok()
+        let at = self.sent.binary_search_by_key(&req, |(r, _)| *r).ok()?;
+        self.sent.get(at).map(|(_, item)| *item)
     }
 
     /// Handles one response of the pipeline's requests.
@@ -235,5 +276,20 @@ impl PipelineResults {
     /// The first error of any item (its own, not an abort), if any.
     pub fn first_error(&self) -> Option<&Error> {
         self.items.iter().filter_map(|i| i.error.as_ref()).find(|e| e.kind() != ErrorKind::Aborted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_copy;
+
+    #[test]
+    fn recognises_copy_statements() {
+        for sql in ["COPY t FROM STDIN", "  copy t to stdout", "-- c\n/* x */ (COPY t FROM STDIN)"] {
+            assert!(is_copy(sql), "{sql}");
+        }
+        for sql in ["SELECT 1", "copying", "INSERT INTO copy VALUES (1)", "", "co"] {
+            assert!(!is_copy(sql), "{sql}");
+        }
     }
 }

@@ -42,3 +42,15 @@ async fn many_tasks_share_one_connection() {
         assert!(!client.is_closed());
     }
 }
+
+#[tokio::test]
+async fn copy_is_refused_on_a_shared_client() {
+    for t in targets() {
+        let client = Connection::connect(&t.url).await.unwrap().into_client();
+        let e = client.execute("COPY (SELECT 1) TO STDOUT", ()).await.unwrap_err();
+        assert_eq!(e.kind(), pgtusk::ErrorKind::Misuse);
+        let e = client.batch_execute("  copy (select 1) to stdout").await.unwrap_err();
+        assert_eq!(e.kind(), pgtusk::ErrorKind::Misuse);
+        assert_eq!(client.query_scalar::<i32, _, _>("SELECT 3", ()).await.unwrap(), 3, "{}", t.label);
+    }
+}
