@@ -47,8 +47,13 @@ fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
 
 fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     let mut wrote = false;
-    while let Some(bytes) = core.poll_transmit() {
-        let n = stream.write(bytes)?;
+    while core.wants_write() {
+        // One system call for everything queued, zero-copy COPY payloads included.
+        let n = {
+            let mut slices = [std::io::IoSlice::new(&[]); 32];
+            let filled = core.poll_transmit_vectored(&mut slices);
+            stream.write_vectored(slices.get(..filled).unwrap_or_default())?
+        };
         if n == 0 {
             return Err(Error::new(ErrorKind::Closed, "socket closed while writing"));
         }
