@@ -76,10 +76,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
         (Some(major), None) => {
             let server = pgtusk_testkit::Server::start(major).map_err(|e| e.to_string())?;
             let address = format!("{}:{}", server.host(), server.port());
-            eprintln!(
-                "started PostgreSQL {} at {address}",
-                server.version_string()
-            );
+            eprintln!("started PostgreSQL {} at {address}", server.version_string());
             _server = server;
             address
         }
@@ -87,17 +84,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
         _ => return Err(usage()),
     };
     let all = scenarios::scenarios();
-    if let Some(unknown) = wanted
-        .iter()
-        .find(|w| !all.iter().any(|s| s.name == w.as_str()))
-    {
+    if let Some(unknown) = wanted.iter().find(|w| !all.iter().any(|s| s.name == w.as_str())) {
         return Err(format!("unknown scenario {unknown:?}"));
     }
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    for scenario in all
-        .iter()
-        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.name))
-    {
+    for scenario in all.iter().filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == s.name)) {
         let rec = record(&address, scenario).map_err(|e| format!("{}: {e}", scenario.name))?;
         save(&out, scenario, &rec).map_err(|e| format!("{}: {e}", scenario.name))?;
         eprintln!(
@@ -117,12 +108,8 @@ fn record(address: &str, scenario: &Scenario) -> Result<Recording, Box<dyn std::
     sock.set_nodelay(true)?;
     let mut core = ConnectionCore::new(scenario.config())?;
     let mut driver = Driver::new(scenario);
-    let mut rec = Recording {
-        server: Vec::new(),
-        client: Vec::new(),
-        events: Vec::new(),
-        major: 0,
-    };
+    let mut rec =
+        Recording { server: Vec::new(), client: Vec::new(), events: Vec::new(), major: 0 };
     loop {
         while let Some(out) = core.poll_transmit() {
             let n = sock.write(out)?;
@@ -154,9 +141,7 @@ fn record(address: &str, scenario: &Scenario) -> Result<Recording, Box<dyn std::
     // After Terminate the server closes; anything it still sent is kept (the replay ignores it).
     sock.shutdown(std::net::Shutdown::Write)?;
     sock.read_to_end(&mut rec.server)?;
-    let version = core
-        .parameter("server_version")
-        .ok_or("no server_version")?;
+    let version = core.parameter("server_version").ok_or("no server_version")?;
     rec.major = version
         .split(|c: char| !c.is_ascii_digit())
         .next()

@@ -109,7 +109,9 @@ pub mod types;
 #[cfg(feature = "tokio")]
 mod client;
 
-pub use conn::{Config, CursorOptions, IsolationLevel, ResultSet, ScrollTo, Statement, ToStatement};
+pub use conn::{
+    Config, CursorOptions, IsolationLevel, ResultSet, ScrollTo, Statement, ToStatement,
+};
 pub use driver::{CancelToken, Notification};
 pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 // The paved path: what most programs need, at the crate root.

@@ -50,10 +50,7 @@ fn dir() -> PathBuf {
 fn read(scenario: &Scenario, major: u32, ext: &str) -> Vec<u8> {
     let path = dir().join(format!("{}{ext}", scenario.stem(major)));
     std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (record it: see tests/transcripts/README.md)",
-            path.display()
-        )
+        panic!("{}: {e} (record it: see tests/transcripts/README.md)", path.display())
     })
 }
 
@@ -81,9 +78,7 @@ fn replay(scenario: &Scenario, server: &[u8], feed: Feed) -> Replay {
             match core.poll_event() {
                 Ok(Some(event)) => {
                     events.push(scenarios::summary(&event));
-                    driver
-                        .on_event(&mut core, &event)
-                        .expect("the driver's commands");
+                    driver.on_event(&mut core, &event).expect("the driver's commands");
                     if driver.finished() {
                         break;
                     }
@@ -100,10 +95,7 @@ fn replay(scenario: &Scenario, server: &[u8], feed: Feed) -> Replay {
             continue;
         }
         let Feed::Chunks(size) = feed else {
-            panic!(
-                "{}: the recording ended before the scenario did\n{events:#?}",
-                scenario.name
-            );
+            panic!("{}: the recording ended before the scenario did\n{events:#?}", scenario.name);
         };
         assert!(
             !input.is_empty(),
@@ -121,11 +113,7 @@ fn replay(scenario: &Scenario, server: &[u8], feed: Feed) -> Replay {
         Feed::Whole => None,
         Feed::Chunks(_) => Some(input.len()),
     };
-    Replay {
-        events,
-        client,
-        unread,
-    }
+    Replay { events, client, unread }
 }
 
 /// The response kinds (first word after `#<id> `) of every request, by request id; also checks
@@ -139,10 +127,7 @@ fn responses(events: &[String]) -> BTreeMap<u64, Vec<String>> {
         };
         let (id, response) = rest.split_once(' ').expect("`#<id> <response>`");
         let id: u64 = id.parse().expect("a request id");
-        assert!(
-            id >= last,
-            "response to request {id} after one to request {last}: {line}"
-        );
+        assert!(id >= last, "response to request {id} after one to request {last}: {line}");
         last = id;
         by_id.entry(id).or_default().push(response.to_owned());
     }
@@ -151,10 +136,7 @@ fn responses(events: &[String]) -> BTreeMap<u64, Vec<String>> {
 
 /// The first word of each response.
 fn kinds(responses: &[String]) -> Vec<&str> {
-    responses
-        .iter()
-        .map(|r| r.split(' ').next().unwrap_or_default())
-        .collect()
+    responses.iter().map(|r| r.split(' ').next().unwrap_or_default()).collect()
 }
 
 /// The response kinds of a simple query returning one row set of `rows` rows.
@@ -174,35 +156,20 @@ fn with_ready(mut v: Vec<&'static str>) -> Vec<&'static str> {
 fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
     let name = scenario.name;
     let ctx = format!("{name}-pg{major}");
-    let ready_at = events
-        .iter()
-        .position(|e| e == "Ready")
-        .unwrap_or_else(|| panic!("{ctx}: no Ready"));
-    assert_eq!(
-        events.iter().filter(|e| *e == "Ready").count(),
-        1,
-        "{ctx}: one Ready"
-    );
+    let ready_at =
+        events.iter().position(|e| e == "Ready").unwrap_or_else(|| panic!("{ctx}: no Ready"));
+    assert_eq!(events.iter().filter(|e| *e == "Ready").count(), 1, "{ctx}: one Ready");
     assert!(
         events[..ready_at].iter().all(|e| !e.starts_with('#')),
         "{ctx}: a response before Ready"
     );
     assert!(
-        events[..ready_at]
-            .iter()
-            .any(|e| e.starts_with("ParameterStatus server_version=")),
+        events[..ready_at].iter().any(|e| e.starts_with("ParameterStatus server_version=")),
         "{ctx}: server_version was reported during startup"
     );
     let session = events.last().expect("the session line");
-    let protocol = if major >= 18 {
-        "protocol=3.2 key_len=32"
-    } else {
-        "protocol=3.0 key_len=4"
-    };
-    assert!(
-        session.starts_with(&format!("Session {protocol} ")),
-        "{ctx}: {session}"
-    );
+    let protocol = if major >= 18 { "protocol=3.2 key_len=32" } else { "protocol=3.0 key_len=4" };
+    assert!(session.starts_with(&format!("Session {protocol} ")), "{ctx}: {session}");
     assert!(session.ends_with("transaction=Idle"), "{ctx}: {session}");
 
     let by_id = responses(events);
@@ -210,11 +177,7 @@ fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
     let expected: Vec<Vec<&str>> = match name {
         "startup_trust" | "startup_password" | "startup_md5" | "startup_scram" => {
             let user = scenario.user;
-            assert_eq!(
-                by_id[&1][1],
-                format!("DataRow \"{user}\" \"{user}\""),
-                "{ctx}"
-            );
+            assert_eq!(by_id[&1][1], format!("DataRow \"{user}\" \"{user}\""), "{ctx}");
             vec![with_ready(select(1))]
         }
         "simple_query" => {
@@ -222,18 +185,11 @@ fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
             let mut multi = select(1);
             multi.extend(select(1));
             multi.extend(["CommandComplete", "CommandComplete", "ReadyForQuery"]);
-            vec![
-                with_ready(select(3)),
-                vec!["EmptyQuery", "ReadyForQuery"],
-                multi,
-            ]
+            vec![with_ready(select(3)), vec!["EmptyQuery", "ReadyForQuery"], multi]
         }
         "extended_query" => {
             // $1 + 1 = 42 as a binary int4, the text as is, the NULL parameter as NULL.
-            assert_eq!(
-                by_id[&1][3], "DataRow \"\\x00\\x00\\x00*\" \"hello\" NULL",
-                "{ctx}"
-            );
+            assert_eq!(by_id[&1][3], "DataRow \"\\x00\\x00\\x00*\" \"hello\" NULL", "{ctx}");
             assert_eq!(by_id[&2][1], "ParameterDescription [23]", "{ctx}");
             vec![
                 vec![
@@ -244,12 +200,7 @@ fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
                     "CommandComplete",
                     "ReadyForQuery",
                 ],
-                vec![
-                    "ParseComplete",
-                    "ParameterDescription",
-                    "RowDescription",
-                    "ReadyForQuery",
-                ],
+                vec!["ParseComplete", "ParameterDescription", "RowDescription", "ReadyForQuery"],
                 vec![
                     "BindComplete",
                     "DataRow",
@@ -265,10 +216,7 @@ fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
         }
         "pipeline_error" => {
             let error = by_id[&2].last().expect("request 2 answered");
-            assert!(
-                error.starts_with("Error ERROR 22012: division by zero"),
-                "{ctx}: {error}"
-            );
+            assert!(error.starts_with("Error ERROR 22012: division by zero"), "{ctx}: {error}");
             let ok = vec![
                 "ParseComplete",
                 "BindComplete",
@@ -326,11 +274,8 @@ fn check_shape(scenario: &Scenario, major: u32, events: &[String]) {
         }
         other => panic!("no shape check for scenario {other:?}"),
     };
-    let expected: BTreeMap<u64, Vec<&str>> = expected
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (i as u64 + 1, v))
-        .collect();
+    let expected: BTreeMap<u64, Vec<&str>> =
+        expected.into_iter().enumerate().map(|(i, v)| (i as u64 + 1, v)).collect();
     assert_eq!(got, expected, "{ctx}: responses by request");
     for (id, responses) in &by_id {
         if let Some(last) = responses.last().filter(|r| r.starts_with("ReadyForQuery")) {
@@ -350,39 +295,17 @@ fn check_recording(scenario: &Scenario, major: u32) {
 
     let whole = replay(scenario, &server, Feed::Whole);
     let bytewise = replay(scenario, &server, Feed::Chunks(1));
-    assert_eq!(
-        whole.events, bytewise.events,
-        "{ctx}: whole vs 1-byte chunks"
-    );
-    assert_eq!(
-        whole.client, bytewise.client,
-        "{ctx}: client bytes, whole vs 1-byte chunks"
-    );
+    assert_eq!(whole.events, bytewise.events, "{ctx}: whole vs 1-byte chunks");
+    assert_eq!(whole.client, bytewise.client, "{ctx}: client bytes, whole vs 1-byte chunks");
     for size in [2, 3, 5, 7, 64, 4096] {
         let chunked = replay(scenario, &server, Feed::Chunks(size));
-        assert_eq!(
-            chunked.events, bytewise.events,
-            "{ctx}: {size}-byte vs 1-byte chunks"
-        );
-        assert_eq!(
-            chunked.client, bytewise.client,
-            "{ctx}: client bytes in {size}-byte chunks"
-        );
-        assert_eq!(
-            chunked.unread, bytewise.unread,
-            "{ctx}: unread in {size}-byte chunks"
-        );
+        assert_eq!(chunked.events, bytewise.events, "{ctx}: {size}-byte vs 1-byte chunks");
+        assert_eq!(chunked.client, bytewise.client, "{ctx}: client bytes in {size}-byte chunks");
+        assert_eq!(chunked.unread, bytewise.unread, "{ctx}: unread in {size}-byte chunks");
     }
-    assert_eq!(
-        bytewise.unread,
-        Some(0),
-        "{ctx}: the server sent bytes after the scenario ended"
-    );
+    assert_eq!(bytewise.unread, Some(0), "{ctx}: the server sent bytes after the scenario ended");
 
-    assert_eq!(
-        whole.events, recorded,
-        "{ctx}: replayed events differ from the recording"
-    );
+    assert_eq!(whole.events, recorded, "{ctx}: replayed events differ from the recording");
     assert!(
         whole.client == client,
         "{ctx}: the core transmitted other bytes than the recorder sent\n\
@@ -463,36 +386,17 @@ fn client_bytes_show_the_authentication_method() {
     let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
     for major in MAJORS {
         let scram = read(find("startup_scram"), major, ".client.bin");
-        assert!(
-            contains(&scram, b"SCRAM-SHA-256\0"),
-            "pg{major}: SCRAM mechanism"
-        );
-        assert!(
-            contains(&scram, b"n,,n=,r=cGd0dXNrLXRyYW5zY3JpcHRz"),
-            "pg{major}: fixed nonce"
-        );
-        assert!(
-            contains(&scram, b"c=biws,r=cGd0dXNrLXRyYW5zY3JpcHRz"),
-            "pg{major}: client-final"
-        );
+        assert!(contains(&scram, b"SCRAM-SHA-256\0"), "pg{major}: SCRAM mechanism");
+        assert!(contains(&scram, b"n,,n=,r=cGd0dXNrLXRyYW5zY3JpcHRz"), "pg{major}: fixed nonce");
+        assert!(contains(&scram, b"c=biws,r=cGd0dXNrLXRyYW5zY3JpcHRz"), "pg{major}: client-final");
         let md5 = read(find("startup_md5"), major, ".client.bin");
         assert!(contains(&md5, b"md5"), "pg{major}: MD5 hash sent");
-        assert!(
-            !contains(&md5, b"md5_user_pw"),
-            "pg{major}: MD5 never sends the password"
-        );
+        assert!(!contains(&md5, b"md5_user_pw"), "pg{major}: MD5 never sends the password");
         let password = read(find("startup_password"), major, ".client.bin");
-        assert!(
-            contains(&password, b"password_user_pw\0"),
-            "pg{major}: cleartext password"
-        );
+        assert!(contains(&password, b"password_user_pw\0"), "pg{major}: cleartext password");
         // Trust: the StartupMessage is followed directly by the query.
         let trust = read(find("startup_trust"), major, ".client.bin");
         let startup_len = u32::from_be_bytes(trust[..4].try_into().expect("a length")) as usize;
-        assert_eq!(
-            trust.get(startup_len),
-            Some(&b'Q'),
-            "pg{major}: trust sends no password"
-        );
+        assert_eq!(trust.get(startup_len), Some(&b'Q'), "pg{major}: trust sends no password");
     }
 }

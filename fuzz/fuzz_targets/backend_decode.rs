@@ -23,11 +23,7 @@ fuzz_target!(|data: &[u8]| {
 
     let mut buf = BytesMut::new();
     msg.encode(&mut buf).expect("a decoded message encodes");
-    assert_eq!(
-        &buf[..],
-        &frame(tag, &body)[..],
-        "decode -> encode is not the identity"
-    );
+    assert_eq!(&buf[..], &frame(tag, &body)[..], "decode -> encode is not the identity");
 
     let again = BackendMessage::decode(tag, buf.freeze().slice(5..)).expect("re-decode");
     assert_eq!(again, msg, "encode -> decode changed the message");

@@ -64,9 +64,7 @@ fn prefix(phase: u8) -> Vec<u8> {
         3 => auth(Authentication::Ok),
         4 => {
             let mut p = auth(Authentication::Ok);
-            p.extend(canned(BackendMessage::ReadyForQuery(
-                TransactionStatus::Idle,
-            )));
+            p.extend(canned(BackendMessage::ReadyForQuery(TransactionStatus::Idle)));
             p
         }
         5 => auth(Authentication::Sasl(
@@ -161,10 +159,7 @@ impl Run {
                 Ok(ev) => panic!("poll_event after a fatal error returned {ev:?}"),
             }
         }
-        assert!(
-            self.core.send_query("SELECT 1").is_err(),
-            "a query was queued after an error"
-        );
+        assert!(self.core.send_query("SELECT 1").is_err(), "a query was queued after an error");
         assert!(self.core.handle_tls_established(Some(CB.to_vec())).is_err());
         assert!(self.core.send_copy_data(Bytes::from_static(b"x")).is_err());
         assert!(!self.core.is_ready());
@@ -191,12 +186,8 @@ impl Run {
             Event::Response(_, Response::Error(f)) => exercise_error_fields(&f),
             Event::Response(_, Response::CopyIn(_)) => {
                 assert!(self.core.in_copy_in());
-                self.core
-                    .send_copy_data(Bytes::from_static(b"1\tone\n"))
-                    .expect("copy data");
-                self.core
-                    .send_copy_data(Bytes::from(vec![b'x'; 5000]))
-                    .expect("large copy data");
+                self.core.send_copy_data(Bytes::from_static(b"1\tone\n")).expect("copy data");
+                self.core.send_copy_data(Bytes::from(vec![b'x'; 5000])).expect("large copy data");
                 if self.flags & 0x10 != 0 {
                     self.core.send_copy_fail("fuzz\0abort").expect("copy fail");
                 } else {
@@ -214,21 +205,12 @@ impl Run {
     }
 
     fn send_requests(&mut self) {
-        let simple = self
-            .core
-            .send_query("SELECT 1; SELECT 2")
-            .expect("simple query");
+        let simple = self.core.send_query("SELECT 1; SELECT 2").expect("simple query");
         let extended = self
             .core
             .send_request(|r| {
                 r.parse("", "SELECT $1::int4", &[23])?;
-                r.bind(
-                    "",
-                    "",
-                    &[Format::Text],
-                    &[Some(&b"42"[..])],
-                    &[Format::Binary],
-                )?;
+                r.bind("", "", &[Format::Text], &[Some(&b"42"[..])], &[Format::Binary])?;
                 r.describe_portal("")?;
                 r.execute("", 0)?;
                 r.sync()
@@ -244,9 +226,7 @@ impl Run {
             })
             .expect("describe request");
         if self.flags & 0x20 != 0 {
-            self.core
-                .send_request(|r| r.copy_query("COPY t FROM STDIN"))
-                .expect("copy request");
+            self.core.send_request(|r| r.copy_query("COPY t FROM STDIN")).expect("copy request");
         }
         if self.flags & 0x40 != 0 {
             self.core.abandon(simple);
@@ -320,19 +300,12 @@ impl Run {
 fn check_transmitted(phase: u8, bytes: &[u8]) {
     let mut buf = bytes::BytesMut::from(bytes);
     if phase == 1 {
-        let body = split_startup(&mut buf, 1 << 16)
-            .expect("SSLRequest")
-            .expect("whole");
+        let body = split_startup(&mut buf, 1 << 16).expect("SSLRequest").expect("whole");
         assert_eq!(decode_startup(body), Ok(StartupPacket::SslRequest));
     }
     if !buf.is_empty() {
-        let body = split_startup(&mut buf, 1 << 16)
-            .expect("StartupMessage")
-            .expect("whole");
-        assert!(matches!(
-            decode_startup(body),
-            Ok(StartupPacket::Startup(_))
-        ));
+        let body = split_startup(&mut buf, 1 << 16).expect("StartupMessage").expect("whole");
+        assert!(matches!(decode_startup(body), Ok(StartupPacket::Startup(_))));
     }
     while !buf.is_empty() {
         let frame = split_frame(&mut buf, u32::MAX)
@@ -340,10 +313,7 @@ fn check_transmitted(phase: u8, bytes: &[u8]) {
             .expect("a whole frontend frame");
         let tag = frame.tag;
         if let Err(e) = FrontendMessage::decode(tag, frame.body) {
-            panic!(
-                "the core sent a message that does not decode ({:?}): {e}",
-                tag as char
-            );
+            panic!("the core sent a message that does not decode ({:?}): {e}", tag as char);
         }
     }
 }
@@ -379,14 +349,8 @@ fuzz_target!(|data: &[u8]| {
     let chunk = usize::from(*chunk % 32) + 1;
     let chunked = run(phase, *flags, input, chunk, *flags >> 2);
     if phase != 1 {
-        assert_eq!(
-            whole.events, chunked.events,
-            "events differ whole vs in chunks of {chunk}"
-        );
-        assert_eq!(
-            whole.error, chunked.error,
-            "errors differ whole vs in chunks of {chunk}"
-        );
+        assert_eq!(whole.events, chunked.events, "events differ whole vs in chunks of {chunk}");
+        assert_eq!(whole.error, chunked.error, "errors differ whole vs in chunks of {chunk}");
         assert_eq!(
             whole.transmitted, chunked.transmitted,
             "transmitted bytes differ whole vs in chunks of {chunk}"

@@ -84,11 +84,7 @@ fn run(kind: Kind, stream: &[u8], chunks: &[usize], max: u32) -> Vec<Out> {
             out.push(Out::Need(n));
             return out;
         }
-        let size = if chunks.is_empty() {
-            rest.len()
-        } else {
-            sizes.next().unwrap_or(1)
-        };
+        let size = if chunks.is_empty() { rest.len() } else { sizes.next().unwrap_or(1) };
         let (head, tail) = rest.split_at(size.clamp(1, rest.len()));
         buf.extend_from_slice(head);
         rest = tail;
@@ -123,10 +119,7 @@ fn reference(kind: Kind, stream: &[u8], max: u32) -> Vec<Out> {
             out.push(Out::Need(total - rest.len()));
             return out;
         }
-        out.push(Out::Frame(
-            tag,
-            Bytes::copy_from_slice(&rest[len_at + 4..total]),
-        ));
+        out.push(Out::Frame(tag, Bytes::copy_from_slice(&rest[len_at + 4..total])));
         at += total;
     }
 }
@@ -154,14 +147,8 @@ fuzz_target!(|data: &[u8]| {
         let whole = run(kind, stream, &[], max);
         assert_eq!(whole, expected, "whole stream differs from the reference");
         let chunked = run(kind, stream, &chunks, max);
-        assert_eq!(
-            chunked, expected,
-            "chunked stream differs from the reference"
-        );
+        assert_eq!(chunked, expected, "chunked stream differs from the reference");
         let bytewise = run(kind, stream, &[1], max);
-        assert_eq!(
-            bytewise, expected,
-            "1-byte chunks differ from the reference"
-        );
+        assert_eq!(bytewise, expected, "1-byte chunks differ from the reference");
     }
 });

@@ -62,11 +62,7 @@ fn tagged(tag: u8, body: &[u8]) {
     exercise(&msg);
     let mut buf = BytesMut::new();
     msg.encode(&mut buf).expect("a decoded message encodes");
-    assert_eq!(
-        &buf[..],
-        &frame(tag, &body)[..],
-        "decode -> encode is not the identity"
-    );
+    assert_eq!(&buf[..], &frame(tag, &body)[..], "decode -> encode is not the identity");
     let again = FrontendMessage::decode(tag, buf.freeze().slice(5..)).expect("re-decode");
     assert_eq!(again, msg);
 }
@@ -85,16 +81,9 @@ fn untagged(body: &[u8]) {
     }
     let mut buf = BytesMut::new();
     packet.encode(&mut buf).expect("a decoded packet encodes");
-    let mut expected = u32::try_from(body.len() + 4)
-        .unwrap()
-        .to_be_bytes()
-        .to_vec();
+    let mut expected = u32::try_from(body.len() + 4).unwrap().to_be_bytes().to_vec();
     expected.extend_from_slice(&body);
-    assert_eq!(
-        &buf[..],
-        &expected[..],
-        "decode -> encode is not the identity"
-    );
+    assert_eq!(&buf[..], &expected[..], "decode -> encode is not the identity");
     let again = decode_startup(buf.freeze().slice(4..)).expect("re-decode");
     assert_eq!(again, packet);
 }

@@ -27,11 +27,7 @@ fuzz_target!(|data: &[u8]| {
     // The pure helpers on the tail.
     let end_point = tls_server_end_point(server_final);
     if let Some(h) = &end_point {
-        assert!(
-            matches!(h.len(), 28 | 32 | 48 | 64),
-            "hash length {}",
-            h.len()
-        );
+        assert!(matches!(h.len(), 28 | 32 | 48 | 64), "hash length {}", h.len());
     }
     let _ = saslprep_bytes(server_final);
     if let Ok(s) = std::str::from_utf8(server_final) {
@@ -56,22 +52,11 @@ fuzz_target!(|data: &[u8]| {
     let (mechanism, binding) = match (flags >> 3) % 3 {
         0 => (Mechanism::ScramSha256, ChannelBindingData::None),
         1 => (Mechanism::ScramSha256, ChannelBindingData::Unused),
-        _ => (
-            Mechanism::ScramSha256Plus,
-            ChannelBindingData::TlsServerEndPoint(vec![7; 32]),
-        ),
+        _ => (Mechanism::ScramSha256Plus, ChannelBindingData::TlsServerEndPoint(vec![7; 32])),
     };
-    let password: &[u8] = if flags & 0x40 != 0 {
-        b"pencil"
-    } else {
-        "I\u{ad}X".as_bytes()
-    };
+    let password: &[u8] = if flags & 0x40 != 0 { b"pencil" } else { "I\u{ad}X".as_bytes() };
     let client = ScramClient::new(password, mechanism, binding, NONCE).expect("valid setup");
-    let client = if flags & 0x80 != 0 {
-        client.with_username("user,=name")
-    } else {
-        client
-    };
+    let client = if flags & 0x80 != 0 { client.with_username("user,=name") } else { client };
     let (first, client) = client.client_first();
     assert!(first.ends_with(NONCE.as_bytes()));
     let Ok((client_final, client)) = client.handle_server_first(server_first) else {

@@ -107,11 +107,8 @@ pub fn has_expensive_iteration_count(data: &[u8]) -> bool {
         if w != b"i=" {
             return false;
         }
-        let digits: Vec<u8> = data[at + 2..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
+        let digits: Vec<u8> =
+            data[at + 2..].iter().take_while(|b| b.is_ascii_digit()).copied().collect();
         digits.len() > 6
             || std::str::from_utf8(&digits)
                 .ok()

@@ -116,7 +116,9 @@ fn run_startup(
                 stream.set_read_timeout(remaining(deadline)?)?;
                 fill(core, &mut stream, &mut scratch).map_err(|e| {
                     // SO_RCVTIMEO expiry reads as EAGAIN.
-                    if deadline.is_some() && (e.kind() == ErrorKind::Timeout || super::is_would_block(&e)) {
+                    if deadline.is_some()
+                        && (e.kind() == ErrorKind::Timeout || super::is_would_block(&e))
+                    {
                         Error::new(ErrorKind::Timeout, "connect timed out")
                     } else {
                         e

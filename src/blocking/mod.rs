@@ -12,8 +12,8 @@
 //! ```
 
 mod connect;
-mod cursor;
 mod copy;
+mod cursor;
 mod pipeline;
 mod stream;
 mod transaction;
@@ -69,7 +69,11 @@ fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error
 /// Reads once from the socket into the core, through `scratch`: a buffer kept across reads so
 /// that no read has to zero memory first (copying the bytes that arrived costs less than
 /// zeroing the whole read window, and nothing here may use `unsafe`).
-fn fill(core: &mut ConnectionCore, stream: &mut Stream, scratch: &mut Vec<u8>) -> Result<(), Error> {
+fn fill(
+    core: &mut ConnectionCore,
+    stream: &mut Stream,
+    scratch: &mut Vec<u8>,
+) -> Result<(), Error> {
     let want = core.read_size_hint();
     if scratch.len() < want {
         scratch.resize(want, 0);
@@ -316,8 +320,7 @@ impl Connection {
         self.run(statement, &params, &mut |r| {
             count += 1;
             first.get_or_insert(r);
-        })
-        ?;
+        })?;
         exec::exactly_one(first, count)
     }
 
@@ -332,8 +335,7 @@ impl Connection {
         self.run(statement, &params, &mut |r| {
             count += 1;
             first.get_or_insert(r);
-        })
-        ?;
+        })?;
         exec::at_most_one(first, count)
     }
 

@@ -13,8 +13,8 @@
 //! back too: the connection is never handed on inside a transaction it did not ask for.
 
 mod connect;
-mod cursor;
 mod copy;
+mod cursor;
 mod pipeline;
 mod shared;
 mod stream;

@@ -19,7 +19,9 @@ use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::sync::mpsc;
 
 use crate::conn::exec::{self, Collector, Exec, Step};
-use crate::conn::{ConnectionCore, Detached, DetachedRequest, Event, RequestId, Response, ToStatement};
+use crate::conn::{
+    ConnectionCore, Detached, DetachedRequest, Event, RequestId, Response, ToStatement,
+};
 use crate::driver::{self, CancelToken, NoticeHandler};
 use crate::error::{Error, ErrorKind};
 use crate::types::{FromRow, Loader, Params, Row};
@@ -94,7 +96,11 @@ impl Client {
     }
 
     /// Encodes a statement and hands it to the driver task.
-    fn submit<S, P>(&self, statement: &S, params: &P) -> Result<(Collector, mpsc::UnboundedReceiver<Result<Response, Error>>), Error>
+    fn submit<S, P>(
+        &self,
+        statement: &S,
+        params: &P,
+    ) -> Result<(Collector, mpsc::UnboundedReceiver<Result<Response, Error>>), Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -116,7 +122,12 @@ impl Client {
 
     /// Runs a statement to its end, handing rows to `on_row`; retries once when the
     /// statement cache says so.
-    async fn run<S, P>(&self, statement: &S, params: &P, on_row: &mut (dyn FnMut(Row) + Send)) -> Result<Collector, Error>
+    async fn run<S, P>(
+        &self,
+        statement: &S,
+        params: &P,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<Collector, Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -266,7 +277,8 @@ async fn drive(
                 Ok(Some(Event::Response(id, r))) => {
                     let done = matches!(r, Response::ReadyForQuery(_));
                     let Some(pos) = routes.iter().position(|(rid, _)| *rid == id) else { continue };
-                    let delivered = routes.get(pos).is_some_and(|(_, reply)| reply.send(Ok(r)).is_ok());
+                    let delivered =
+                        routes.get(pos).is_some_and(|(_, reply)| reply.send(Ok(r)).is_ok());
                     if !delivered {
                         core.abandon(id);
                     }
@@ -317,7 +329,10 @@ async fn drive(
             while let Some(bytes) = core.poll_transmit() {
                 match Pin::new(&mut stream).poll_write(cx, bytes) {
                     Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(Error::new(ErrorKind::Closed, "socket closed while writing")));
+                        return Poll::Ready(Err(Error::new(
+                            ErrorKind::Closed,
+                            "socket closed while writing",
+                        )));
                     }
                     Poll::Ready(Ok(n)) => {
                         core.advance_transmit(n);

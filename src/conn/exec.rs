@@ -257,7 +257,10 @@ impl Exec {
 
 /// Queues the next batch of a suspended portal (the unnamed one): Execute with a row limit,
 /// then Sync (inside a transaction block the portal survives the Sync).
-pub(crate) fn send_portal_batch(core: &mut ConnectionCore, max_rows: u32) -> Result<RequestId, Error> {
+pub(crate) fn send_portal_batch(
+    core: &mut ConnectionCore,
+    max_rows: u32,
+) -> Result<RequestId, Error> {
     core.send_request(|r| {
         r.execute("", max_rows)?;
         r.sync()

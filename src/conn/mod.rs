@@ -10,8 +10,8 @@
 mod cache;
 pub mod config;
 mod connect;
-pub(crate) mod cursor;
 mod core;
+pub(crate) mod cursor;
 mod event;
 pub(crate) mod exec;
 mod queue;
@@ -19,8 +19,8 @@ mod request;
 mod startup;
 pub(crate) mod txn;
 
-pub use self::core::{ConnectionCore, DetachedRequest, Mark};
 pub(crate) use self::core::Detached;
+pub use self::core::{ConnectionCore, DetachedRequest, Mark};
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
 pub(crate) use connect::config_error;

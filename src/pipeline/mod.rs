@@ -285,7 +285,8 @@ mod tests {
 
     #[test]
     fn recognises_copy_statements() {
-        for sql in ["COPY t FROM STDIN", "  copy t to stdout", "-- c\n/* x */ (COPY t FROM STDIN)"] {
+        for sql in ["COPY t FROM STDIN", "  copy t to stdout", "-- c\n/* x */ (COPY t FROM STDIN)"]
+        {
             assert!(is_copy(sql), "{sql}");
         }
         for sql in ["SELECT 1", "copying", "INSERT INTO copy VALUES (1)", "", "co"] {

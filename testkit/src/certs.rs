@@ -110,10 +110,7 @@ fn generate(dir: &Path) -> Result<()> {
     };
     let days = "3650";
     for key in ["ca.key", "server.key"] {
-        openssl(
-            &["genrsa", "-out", key, "2048"],
-            &format!("openssl genrsa {key}"),
-        )?;
+        openssl(&["genrsa", "-out", key, "2048"], &format!("openssl genrsa {key}"))?;
     }
     openssl(
         &["genrsa", "-out", &format!("{}.key", roles::CERT), "2048"],
@@ -185,21 +182,10 @@ fn generate(dir: &Path) -> Result<()> {
         util::remove_path(&dir.join(csr))
     };
     sign("server", "/CN=localhost", "v3_server", "2")?;
-    sign(
-        roles::CERT,
-        &format!("/CN={}", roles::CERT),
-        "v3_client",
-        "3",
-    )?;
+    sign(roles::CERT, &format!("/CN={}", roles::CERT), "v3_client", "3")?;
     for entry in fs::read_dir(dir).map_err(|e| TestkitError::io("list the certs dir", e))? {
-        let path = entry
-            .map_err(|e| TestkitError::io("list the certs dir", e))?
-            .path();
-        let mode = if path.extension().is_some_and(|x| x == "key") {
-            0o600
-        } else {
-            0o644
-        };
+        let path = entry.map_err(|e| TestkitError::io("list the certs dir", e))?.path();
+        let mode = if path.extension().is_some_and(|x| x == "key") { 0o600 } else { 0o644 };
         fs::set_permissions(&path, fs::Permissions::from_mode(mode))
             .map_err(|e| TestkitError::io(format!("chmod {}", path.display()), e))?;
     }

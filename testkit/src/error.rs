@@ -14,9 +14,7 @@ pub struct TestkitError {
 impl TestkitError {
     /// An error with this message.
     pub fn new(message: impl Into<String>) -> Self {
-        TestkitError {
-            message: message.into(),
-        }
+        TestkitError { message: message.into() }
     }
 
     /// Wraps an I/O error with a description of what was being done.

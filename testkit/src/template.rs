@@ -51,11 +51,8 @@ pub(crate) fn ensure(major: u32, bin_dir: &Path, tls: &TlsFiles) -> Result<(Path
     let template = major_dir.join("template");
     let marker = major_dir.join("template.ok");
     let lock_path = major_dir.join("template.lock");
-    let expected = format!(
-        "format={TEMPLATE_FORMAT}\nuid={}\nbin={}\n",
-        user.uid,
-        bin_dir.display()
-    );
+    let expected =
+        format!("format={TEMPLATE_FORMAT}\nuid={}\nbin={}\n", user.uid, bin_dir.display());
     let valid = || template.is_dir() && fs::read_to_string(&marker).is_ok_and(|m| m == expected);
 
     let shared = util::lock_shared(&lock_path)?;
@@ -125,10 +122,7 @@ fn build(major: u32, bin_dir: &Path, tls: &TlsFiles, major_dir: &Path) -> Result
     let template = major_dir.join("template");
     util::remove_path(&template)?;
     fs::rename(&tmp, &template).map_err(|e| {
-        TestkitError::io(
-            format!("rename {} to {}", tmp.display(), template.display()),
-            e,
-        )
+        TestkitError::io(format!("rename {} to {}", tmp.display(), template.display()), e)
     })?;
     Ok(())
 }
@@ -143,9 +137,7 @@ fn create_roles(major: u32, bin_dir: &Path, data: &Path) -> Result<()> {
     let result = (|| {
         let log = fs::File::create(&log_path)
             .map_err(|e| TestkitError::io(format!("create {}", log_path.display()), e))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| TestkitError::io("dup the log file", e))?;
+        let log2 = log.try_clone().map_err(|e| TestkitError::io("dup the log file", e))?;
         let port: u16 = 5432;
         let mut child = user
             .command(bin_dir.join("postgres"))
@@ -164,24 +156,18 @@ fn create_roles(major: u32, bin_dir: &Path, data: &Path) -> Result<()> {
         let setup = ready.and_then(|()| {
             let mut psql = Command::new(bin_dir.join("psql"));
             util::clean_env(&mut psql);
-            psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
-                .arg(&sock)
-                .args([
-                    "-p",
-                    &port.to_string(),
-                    "-U",
-                    roles::SUPERUSER,
-                    "-d",
-                    "postgres",
-                ]);
+            psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"]).arg(&sock).args([
+                "-p",
+                &port.to_string(),
+                "-U",
+                roles::SUPERUSER,
+                "-d",
+                "postgres",
+            ]);
             for statement in roles::setup_sql() {
                 psql.arg("-c").arg(statement);
             }
-            util::run(
-                &mut psql,
-                &format!("creating the roles on PostgreSQL {major}"),
-            )
-            .map(drop)
+            util::run(&mut psql, &format!("creating the roles on PostgreSQL {major}")).map(drop)
         });
         // Fast shutdown (SIGINT) writes a shutdown checkpoint.
         util::send_signal(child.id(), "INT");

@@ -73,30 +73,18 @@ impl ServerUser {
 /// The server user of this process, resolved (and created if needed) once.
 pub(crate) fn server_user() -> Result<&'static ServerUser> {
     static USER: OnceLock<Result<ServerUser>> = OnceLock::new();
-    USER.get_or_init(resolve_server_user)
-        .as_ref()
-        .map_err(Clone::clone)
+    USER.get_or_init(resolve_server_user).as_ref().map_err(Clone::clone)
 }
 
 fn resolve_server_user() -> Result<ServerUser> {
     let (uid, gid) = current_ids()?;
     if uid != 0 {
         let name = std::env::var("USER").unwrap_or_else(|_| uid.to_string());
-        return Ok(ServerUser {
-            uid,
-            gid,
-            name,
-            switch: false,
-        });
+        return Ok(ServerUser { uid, gid, name, switch: false });
     }
     for name in ["postgres", "pgtusk"] {
         if let Some((uid, gid)) = lookup_user(name) {
-            return Ok(ServerUser {
-                uid,
-                gid,
-                name: name.to_string(),
-                switch: true,
-            });
+            return Ok(ServerUser { uid, gid, name: name.to_string(), switch: true });
         }
     }
     // Neither exists (no postgresql package installed): make a system user. Another process
@@ -114,12 +102,7 @@ fn resolve_server_user() -> Result<ServerUser> {
         ])
         .output();
     match lookup_user("pgtusk") {
-        Some((uid, gid)) => Ok(ServerUser {
-            uid,
-            gid,
-            name: "pgtusk".to_string(),
-            switch: true,
-        }),
+        Some((uid, gid)) => Ok(ServerUser { uid, gid, name: "pgtusk".to_string(), switch: true }),
         None => Err(TestkitError::new(format!(
             "running as root, PostgreSQL needs an unprivileged user: there is no `postgres` \
              user and `useradd pgtusk` failed: {}",
@@ -229,8 +212,7 @@ pub(crate) struct LockGuard {
 /// Takes an exclusive lock on `path` (creating the file), blocking until it is free.
 pub(crate) fn lock_exclusive(path: &Path) -> Result<LockGuard> {
     let file = open_lock_file(path)?;
-    file.lock()
-        .map_err(|e| TestkitError::io(format!("lock {}", path.display()), e))?;
+    file.lock().map_err(|e| TestkitError::io(format!("lock {}", path.display()), e))?;
     Ok(LockGuard { _file: file })
 }
 
@@ -238,8 +220,7 @@ pub(crate) fn lock_exclusive(path: &Path) -> Result<LockGuard> {
 /// exclusively.
 pub(crate) fn lock_shared(path: &Path) -> Result<LockGuard> {
     let file = open_lock_file(path)?;
-    file.lock_shared()
-        .map_err(|e| TestkitError::io(format!("lock {}", path.display()), e))?;
+    file.lock_shared().map_err(|e| TestkitError::io(format!("lock {}", path.display()), e))?;
     Ok(LockGuard { _file: file })
 }
 
@@ -290,11 +271,7 @@ pub(crate) fn run_dir() -> &'static Path {
             .is_some_and(|kib| kib >= 1024 * 1024);
         let writable = fs::metadata(shm)
             .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o1777 == 0o1777);
-        if roomy && writable {
-            shm.to_path_buf()
-        } else {
-            PathBuf::from("/tmp")
-        }
+        if roomy && writable { shm.to_path_buf() } else { PathBuf::from("/tmp") }
     })
 }
 
@@ -319,10 +296,7 @@ pub(crate) fn make_short_temp_dir(dir: &Path, prefix: &str) -> Result<PathBuf> {
             Err(e) => return Err(TestkitError::io(format!("create {}", path.display()), e)),
         }
     }
-    Err(TestkitError::new(format!(
-        "could not create a unique directory in {}",
-        dir.display()
-    )))
+    Err(TestkitError::new(format!("could not create a unique directory in {}", dir.display())))
 }
 
 /// Creates `path` (and its parents) and makes it world-readable and searchable, so that the
@@ -386,11 +360,7 @@ pub(crate) fn child_pids(parent: u32) -> Vec<u32> {
         return pids;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
         let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
@@ -400,10 +370,7 @@ pub(crate) fn child_pids(parent: u32) -> Vec<u32> {
         let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
             continue;
         };
-        let ppid = after
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u32>().ok());
+        let ppid = after.split_whitespace().nth(1).and_then(|s| s.parse::<u32>().ok());
         if ppid == Some(parent) {
             pids.push(pid);
         }

@@ -19,10 +19,7 @@ fn login(server: &Server, conninfo: &str, password: Option<&str>) -> Output {
 }
 
 fn tcp(server: &Server, role: &str, extra: &str) -> String {
-    format!(
-        "host=127.0.0.1 port={} user={role} dbname=postgres {extra}",
-        server.port()
-    )
+    format!("host=127.0.0.1 port={} user={role} dbname=postgres {extra}", server.port())
 }
 
 #[track_caller]
@@ -56,10 +53,7 @@ fn assert_refused(server: &Server, conninfo: &str, password: Option<&str>, expec
 fn check_server(server: &Server) {
     let major = server.major();
     let version = server.psql("select version()").unwrap();
-    assert!(
-        version.starts_with(&format!("PostgreSQL {major}.")),
-        "{version}"
-    );
+    assert!(version.starts_with(&format!("PostgreSQL {major}.")), "{version}");
     assert!(server.version_string().starts_with(&format!("{major}.")));
     let settings = server
         .psql(
@@ -105,11 +99,7 @@ fn check_server(server: &Server) {
     let no_tls = "sslmode=disable";
     // libpq 14 does not match IP addresses against the SAN (15 does): check the CA only
     // there; the `host=localhost` checks below verify the name on every version.
-    let verify = if major < 15 {
-        "verify-ca"
-    } else {
-        "verify-full"
-    };
+    let verify = if major < 15 { "verify-ca" } else { "verify-full" };
     let tls = format!("sslmode={verify} sslrootcert={ca}");
 
     // postgres and trust_user: trust, over TCP (with and without TLS) and the socket.
@@ -129,43 +119,19 @@ fn check_server(server: &Server) {
             Some("wrong"),
             "password authentication failed",
         );
-        assert_refused(
-            server,
-            &tcp(server, role, no_tls),
-            None,
-            "no password supplied",
-        );
+        assert_refused(server, &tcp(server, role, no_tls), None, "no password supplied");
         assert_login(server, &server.socket_url(role), None, role);
     }
     // The URL and key/value forms carry the right passwords.
     for role in roles::ALL.into_iter().filter(|&r| r != roles::CERT) {
-        let mode = if role == roles::SSL_ONLY {
-            "require"
-        } else {
-            "disable"
-        };
-        assert_login(
-            server,
-            &format!("{}?sslmode={mode}", server.url(role)),
-            None,
-            role,
-        );
-        assert_login(
-            server,
-            &format!("{} sslmode={mode}", server.conninfo(role)),
-            None,
-            role,
-        );
+        let mode = if role == roles::SSL_ONLY { "require" } else { "disable" };
+        assert_login(server, &format!("{}?sslmode={mode}", server.url(role)), None, role);
+        assert_login(server, &format!("{} sslmode={mode}", server.conninfo(role)), None, role);
     }
 
     // cert_user: only with its client certificate, only over TLS.
     let with_cert = format!("{tls} sslcert={cert} sslkey={key}");
-    assert_login(
-        server,
-        &tcp(server, roles::CERT, &with_cert),
-        None,
-        roles::CERT,
-    );
+    assert_login(server, &tcp(server, roles::CERT, &with_cert), None, roles::CERT);
     assert_login(
         server,
         &format!(
@@ -189,21 +155,11 @@ fn check_server(server: &Server) {
     );
     // Its certificate does not log anyone else in.
     let scram_pw = roles::password(roles::SCRAM).unwrap();
-    assert_login(
-        server,
-        &tcp(server, roles::SCRAM, &with_cert),
-        Some(&scram_pw),
-        roles::SCRAM,
-    );
+    assert_login(server, &tcp(server, roles::SCRAM, &with_cert), Some(&scram_pw), roles::SCRAM);
 
     // ssl_only_user: TLS only.
     let pw = roles::password(roles::SSL_ONLY).unwrap();
-    assert_login(
-        server,
-        &tcp(server, roles::SSL_ONLY, &tls),
-        Some(&pw),
-        roles::SSL_ONLY,
-    );
+    assert_login(server, &tcp(server, roles::SSL_ONLY, &tls), Some(&pw), roles::SSL_ONLY);
     assert_refused(
         server,
         &tcp(server, roles::SSL_ONLY, no_tls),
@@ -219,12 +175,7 @@ fn check_server(server: &Server) {
 
     // nossl_user: plain TCP only.
     let pw = roles::password(roles::NOSSL).unwrap();
-    assert_login(
-        server,
-        &tcp(server, roles::NOSSL, no_tls),
-        Some(&pw),
-        roles::NOSSL,
-    );
+    assert_login(server, &tcp(server, roles::NOSSL, no_tls), Some(&pw), roles::NOSSL);
     assert_refused(
         server,
         &tcp(server, roles::NOSSL, &tls),
@@ -234,24 +185,15 @@ fn check_server(server: &Server) {
 
     // The server certificate verifies for ::1 too, and the connection really is TLS.
     if server.has_ipv6() {
-        let conninfo = format!(
-            "host=::1 port={} user=postgres dbname=postgres {tls}",
-            server.port()
-        );
+        let conninfo =
+            format!("host=::1 port={} user=postgres dbname=postgres {tls}", server.port());
         let out = server
             .psql_command()
             .arg(&conninfo)
-            .args([
-                "-c",
-                "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
-            ])
+            .args(["-c", "select ssl from pg_stat_ssl where pid = pg_backend_pid()"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "t");
     }
 
@@ -263,11 +205,7 @@ fn check_server(server: &Server) {
         .args(["-c", "create table t_scram (a int); drop table t_scram"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -294,22 +232,14 @@ fn drop_stops_and_removes() {
     assert!(dir.join("data/PG_VERSION").is_file());
     drop(server);
     assert!(!dir.exists(), "{} still exists", dir.display());
-    assert!(
-        !Path::new(&format!("/proc/{pid}")).exists(),
-        "postmaster {pid} still runs"
-    );
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "postmaster {pid} still runs");
 }
 
 #[test]
 fn kill_restart_shutdown_and_settings() {
-    let mut server = ServerSpec::new(18)
-        .setting("max_prepared_transactions", "7")
-        .start()
-        .unwrap();
+    let mut server = ServerSpec::new(18).setting("max_prepared_transactions", "7").start().unwrap();
     assert_eq!(server.psql("show max_prepared_transactions").unwrap(), "7");
-    server
-        .psql("create table survives (a int); insert into survives values (42)")
-        .unwrap();
+    server.psql("create table survives (a int); insert into survives values (42)").unwrap();
     // synchronous_commit is off: make the commit durable before the crash.
     server.psql("checkpoint").unwrap();
     let port = server.port();
@@ -338,9 +268,8 @@ fn kill_restart_shutdown_and_settings() {
 
 #[test]
 fn parallel_starts_get_distinct_servers() {
-    let handles: Vec<_> = (0..3)
-        .map(|_| std::thread::spawn(|| Server::start(15).unwrap()))
-        .collect();
+    let handles: Vec<_> =
+        (0..3).map(|_| std::thread::spawn(|| Server::start(15).unwrap())).collect();
     let servers: Vec<Server> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let mut ports: Vec<u16> = servers.iter().map(Server::port).collect();
     ports.sort_unstable();
@@ -361,10 +290,7 @@ fn shared_servers_are_shared() {
 
 #[test]
 fn bad_settings_fail_with_the_log() {
-    let err = ServerSpec::new(15)
-        .setting("no_such_setting_x", "1")
-        .start()
-        .unwrap_err();
+    let err = ServerSpec::new(15).setting("no_such_setting_x", "1").start().unwrap_err();
     assert!(
         err.message().contains("no_such_setting_x"),
         "the error should quote the server log: {err}"
@@ -381,11 +307,7 @@ fn watchdog_cleans_up_after_the_process_exits() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut lines = stdout.lines();
     let dir = lines.next().unwrap().to_string();
@@ -396,10 +318,7 @@ fn watchdog_cleans_up_after_the_process_exits() {
     {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(
-        !Path::new(&format!("/proc/{pid}")).exists(),
-        "postmaster {pid} still runs"
-    );
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "postmaster {pid} still runs");
     assert!(!Path::new(&dir).exists(), "{dir} was not removed");
 }
 

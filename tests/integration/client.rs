@@ -22,7 +22,8 @@ async fn many_tasks_share_one_connection() {
                         }
                         let got: i64 = client.query_scalar("SELECT $1::int8", (v,)).await.unwrap();
                         assert_eq!(got, v);
-                        let p: i32 = client.query_scalar("SELECT pg_backend_pid()", ()).await.unwrap();
+                        let p: i32 =
+                            client.query_scalar("SELECT pg_backend_pid()", ()).await.unwrap();
                         assert_eq!(p, pid, "one connection");
                     }
                 })
@@ -51,6 +52,11 @@ async fn copy_is_refused_on_a_shared_client() {
         assert_eq!(e.kind(), pgtusk::ErrorKind::Misuse);
         let e = client.batch_execute("  copy (select 1) to stdout").await.unwrap_err();
         assert_eq!(e.kind(), pgtusk::ErrorKind::Misuse);
-        assert_eq!(client.query_scalar::<i32, _, _>("SELECT 3", ()).await.unwrap(), 3, "{}", t.label);
+        assert_eq!(
+            client.query_scalar::<i32, _, _>("SELECT 3", ()).await.unwrap(),
+            3,
+            "{}",
+            t.label
+        );
     }
 }

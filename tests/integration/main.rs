@@ -4,14 +4,14 @@ mod common;
 
 mod auth;
 mod cancel_safety;
+mod client;
 mod copy;
 mod errors;
+mod pgbouncer;
+mod pipeline;
 mod protocol;
 mod queries;
 mod query_async;
 mod query_blocking;
 mod session;
 mod transactions;
-mod pgbouncer;
-mod pipeline;
-mod client;

@@ -38,9 +38,8 @@ async fn big_pipeline_does_not_deadlock_and_execute_many_is_atomic() {
         let mut conn = Connection::connect(&t.url).await.unwrap();
         conn.batch_execute("CREATE TEMP TABLE big (a int8, b text)").await.unwrap();
         let mut p = conn.pipeline();
-        let ids: Vec<_> = (0..100_000_i64)
-            .map(|i| p.query("SELECT $1::int8, repeat('x', 50)", (i,)))
-            .collect();
+        let ids: Vec<_> =
+            (0..100_000_i64).map(|i| p.query("SELECT $1::int8, repeat('x', 50)", (i,))).collect();
         let out = p.run().await.unwrap();
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(out.rows(*id).unwrap()[0].get::<_, i64>(0), i as i64);
@@ -88,9 +87,14 @@ fn blocking_pipeline_and_execute_many() {
         assert_eq!(out.rows(b).unwrap_err().code(), Some(&SqlState::DIVISION_BY_ZERO));
         assert!(out.get(c).unwrap().is_aborted(), "{}", t.label);
         let mut p = conn.pipeline();
-        let ids: Vec<_> = (0..50_000_i64).map(|i| p.query("SELECT $1::int8, repeat('y', 60)", (i,))).collect();
+        let ids: Vec<_> =
+            (0..50_000_i64).map(|i| p.query("SELECT $1::int8, repeat('y', 60)", (i,))).collect();
         let out = p.run().unwrap();
-        assert!(ids.iter().enumerate().all(|(i, id)| out.rows(*id).unwrap()[0].get::<_, i64>(0) == i as i64));
+        assert!(
+            ids.iter()
+                .enumerate()
+                .all(|(i, id)| out.rows(*id).unwrap()[0].get::<_, i64>(0) == i as i64)
+        );
         let rows: Vec<(i64, &str)> = (0..20_000).map(|i| (i, "row")).collect();
         assert_eq!(conn.execute_many("INSERT INTO bp VALUES ($1, $2)", &rows).unwrap(), 20_000);
         let n: i64 = conn.query_scalar("SELECT count(*) FROM bp", ()).unwrap();

@@ -15,7 +15,8 @@ async fn simple_select() {
         assert_eq!(err.kind(), ErrorKind::Db);
         assert_eq!(err.code(), Some(&SqlState::DIVISION_BY_ZERO));
         // still usable
-        let n: i64 = conn.query_scalar("SELECT count(*) FROM generate_series(1, 1000)", ()).await.unwrap();
+        let n: i64 =
+            conn.query_scalar("SELECT count(*) FROM generate_series(1, 1000)", ()).await.unwrap();
         assert_eq!(n, 1000);
     }
 }
@@ -33,7 +34,12 @@ async fn multiple_result_sets_from_one_simple_query() {
             .await
             .unwrap();
         let tags: Vec<&str> = sets.iter().map(|s| s.command_tag()).collect();
-        assert_eq!(tags, ["CREATE TABLE", "INSERT 0 3", "SELECT 3", "UPDATE 2", "SELECT 1"], "{}", t.label);
+        assert_eq!(
+            tags,
+            ["CREATE TABLE", "INSERT 0 3", "SELECT 3", "UPDATE 2", "SELECT 1"],
+            "{}",
+            t.label
+        );
         assert_eq!(sets[1].rows_affected(), Some(3));
         assert_eq!(sets[0].rows_affected(), None);
         let select = &sets[2];
@@ -56,7 +62,11 @@ async fn batched_portal_stream_inside_a_transaction() {
         assert_eq!(e.kind(), ErrorKind::Misuse);
         let mut tx = conn.transaction().await.unwrap();
         let mut stream = tx
-            .query_stream_batched("SELECT g::int8 FROM generate_series(1, $1::int4) g", (10_007_i32,), 1000)
+            .query_stream_batched(
+                "SELECT g::int8 FROM generate_series(1, $1::int4) g",
+                (10_007_i32,),
+                1000,
+            )
             .await
             .unwrap();
         let mut sum = 0_i64;
@@ -67,7 +77,10 @@ async fn batched_portal_stream_inside_a_transaction() {
         }
         assert_eq!((n, sum), (10_007, 10_007 * 10_008 / 2), "{}", t.label);
         // A stream dropped mid-way leaves the transaction usable.
-        let mut s = tx.query_stream_batched("SELECT g FROM generate_series(1, 5000) g", (), 100).await.unwrap();
+        let mut s = tx
+            .query_stream_batched("SELECT g FROM generate_series(1, 5000) g", (), 100)
+            .await
+            .unwrap();
         assert!(s.next().await.unwrap().is_ok());
         drop(s);
         let v: i32 = tx.query_scalar("SELECT 9", ()).await.unwrap();
@@ -101,7 +114,10 @@ async fn server_side_cursors() {
         let mut tx = conn.transaction().await.unwrap();
         {
             let opts = pgtusk::CursorOptions { scroll: true, hold: false };
-            let mut cur = tx.cursor("SELECT g FROM generate_series(1, $1::int4) g", (100_i32,), opts).await.unwrap();
+            let mut cur = tx
+                .cursor("SELECT g FROM generate_series(1, $1::int4) g", (100_i32,), opts)
+                .await
+                .unwrap();
             let first: Vec<i32> = cur.fetch(10).await.unwrap().iter().map(|r| r.get(0)).collect();
             assert_eq!(first, (1..=10).collect::<Vec<_>>());
             assert_eq!(cur.scroll(pgtusk::ScrollTo::Absolute(50)).await.unwrap(), 1);
@@ -113,7 +129,10 @@ async fn server_side_cursors() {
             assert!(cur.fetch(10).await.unwrap().is_empty());
             // dropped: closed with the next call
         }
-        let open: i64 = tx.query_scalar("SELECT count(*) FROM pg_cursors WHERE name LIKE 'pgtusk%'", ()).await.unwrap();
+        let open: i64 = tx
+            .query_scalar("SELECT count(*) FROM pg_cursors WHERE name LIKE 'pgtusk%'", ())
+            .await
+            .unwrap();
         assert_eq!(open, 0, "the dropped cursor was closed");
         tx.commit().await.unwrap();
         // WITH HOLD survives the transaction.

@@ -34,7 +34,9 @@ fn blocking_query_timeout() {
         let n: i64 = conn.query_scalar("SELECT $1::int8", (3_i64,)).unwrap();
         assert_eq!(n, 3);
         conn.set_query_timeout(None);
-        let n: i64 = conn.query_scalar("SELECT count(*) FROM pg_sleep(0.3), generate_series(1,5)", ()).unwrap();
+        let n: i64 = conn
+            .query_scalar("SELECT count(*) FROM pg_sleep(0.3), generate_series(1,5)", ())
+            .unwrap();
         assert_eq!(n, 5);
     }
 }

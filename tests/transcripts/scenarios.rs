@@ -66,10 +66,7 @@ impl Scenario {
             user: self.user.to_owned(),
             database: Some("postgres".to_owned()),
             password: self.password.map(|p| p.as_bytes().to_vec()),
-            params: vec![(
-                "application_name".to_owned(),
-                "pgtusk-transcript".to_owned(),
-            )],
+            params: vec![("application_name".to_owned(), "pgtusk-transcript".to_owned())],
             tls: TlsStart::None,
             channel_binding: ChannelBinding::Prefer,
             require_auth: Default::default(),
@@ -98,19 +95,10 @@ pub fn scenarios() -> Vec<Scenario> {
         password,
         steps: vec![Step::Simple(WHO_AM_I)],
     };
-    let trusted = |name, steps| Scenario {
-        name,
-        user: "trust_user",
-        password: None,
-        steps,
-    };
+    let trusted = |name, steps| Scenario { name, user: "trust_user", password: None, steps };
     vec![
         startup("startup_trust", "trust_user", None),
-        startup(
-            "startup_password",
-            "password_user",
-            Some("password_user_pw"),
-        ),
+        startup("startup_password", "password_user", Some("password_user_pw")),
         startup("startup_md5", "md5_user", Some("md5_user_pw")),
         startup("startup_scram", "scram_user", Some("scram_user_pw")),
         trusted(
@@ -143,22 +131,12 @@ pub fn scenarios() -> Vec<Scenario> {
                     r.sync()
                 }]),
                 Step::Batch(vec![|r| {
-                    r.parse(
-                        "stmt1",
-                        "SELECT g FROM generate_series(1, $1::int4) g",
-                        &[23],
-                    )?;
+                    r.parse("stmt1", "SELECT g FROM generate_series(1, $1::int4) g", &[23])?;
                     r.describe_statement("stmt1")?;
                     r.sync()
                 }]),
                 Step::Batch(vec![|r| {
-                    r.bind(
-                        "p1",
-                        "stmt1",
-                        &[Format::Text],
-                        &[Some(&b"3"[..])],
-                        &[Format::Text],
-                    )?;
+                    r.bind("p1", "stmt1", &[Format::Text], &[Some(&b"3"[..])], &[Format::Text])?;
                     r.execute("p1", 2)?;
                     r.execute("p1", 0)?;
                     r.close_portal("p1")?;
@@ -172,12 +150,7 @@ pub fn scenarios() -> Vec<Scenario> {
             vec![
                 Step::Batch(vec![
                     |r| statement(r, "SELECT 1 AS first"),
-                    |r| {
-                        statement(
-                            r,
-                            "SELECT 10 / (g - 1) AS second FROM generate_series(1, 1) g",
-                        )
-                    },
+                    |r| statement(r, "SELECT 10 / (g - 1) AS second FROM generate_series(1, 1) g"),
                     |r| statement(r, "SELECT 3 AS third"),
                     |r| r.sync(),
                 ]),
@@ -239,12 +212,7 @@ pub struct Driver<'s> {
 impl<'s> Driver<'s> {
     /// A driver at the start of `scenario`.
     pub fn new(scenario: &'s Scenario) -> Self {
-        Self {
-            scenario,
-            next_step: 0,
-            copy_rows: &[],
-            terminated: false,
-        }
+        Self { scenario, next_step: 0, copy_rows: &[], terminated: false }
     }
 
     /// True once Terminate was queued: stop polling events, write what is left, hang up.
@@ -347,16 +315,12 @@ fn response_summary(r: &Response) -> String {
         Response::CommandComplete(c) => format!("CommandComplete {:?}", c.tag()),
         Response::EmptyQuery => "EmptyQuery".to_owned(),
         Response::PortalSuspended => "PortalSuspended".to_owned(),
-        Response::CopyIn(c) => format!(
-            "CopyIn {:?} {:?}",
-            c.format(),
-            c.column_formats().collect::<Vec<_>>()
-        ),
-        Response::CopyOut(c) => format!(
-            "CopyOut {:?} {:?}",
-            c.format(),
-            c.column_formats().collect::<Vec<_>>()
-        ),
+        Response::CopyIn(c) => {
+            format!("CopyIn {:?} {:?}", c.format(), c.column_formats().collect::<Vec<_>>())
+        }
+        Response::CopyOut(c) => {
+            format!("CopyOut {:?} {:?}", c.format(), c.column_formats().collect::<Vec<_>>())
+        }
         Response::CopyData(d) => format!("CopyData \"{}\"", d.escape_ascii()),
         Response::CopyDone => "CopyDone".to_owned(),
         Response::Error(f) => format!(

@@ -115,10 +115,7 @@ fn start(args: &[String]) -> Result<(), TestkitError> {
 }
 
 fn versions() -> Result<(), TestkitError> {
-    let tests: Vec<String> = pgtusk_testkit::test_versions()
-        .iter()
-        .map(u32::to_string)
-        .collect();
+    let tests: Vec<String> = pgtusk_testkit::test_versions().iter().map(u32::to_string).collect();
     println!("test versions: {}", tests.join(","));
     let cache = pgtusk_testkit::cache_dir()?;
     println!("cache: {}", cache.display());
