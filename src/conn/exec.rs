@@ -133,16 +133,7 @@ impl Exec {
             r.execute("", max_rows)?;
             if sync { r.sync() } else { Ok(()) }
         });
-        let req = match sent {
-            Ok(req) => req,
-            Err(e) => {
-                self.cache.restore_to_close(to_close);
-                if let Plan::Prepare { name } = &plan {
-                    self.cache.prepared(name, false, None);
-                }
-                return Err(e);
-            }
-        };
+        let req = self.sent(sent, to_close, &plan)?;
         let collector = match plan {
             Plan::Unnamed => Collector::default(),
             Plan::Prepare { name } => {
@@ -199,22 +190,29 @@ impl Exec {
             }
             r.sync()
         });
-        let req = match sent {
-            Ok(req) => req,
-            Err(e) => {
-                self.cache.restore_to_close(to_close);
-                if let Plan::Prepare { name } = &plan {
-                    self.cache.prepared(name, false, None);
-                }
-                return Err(e);
-            }
-        };
+        let req = self.sent(sent, to_close, &plan)?;
         let ticket = match plan {
             Plan::Unnamed => Ticket::None,
             Plan::Prepare { name } => Ticket::Prepare(name),
             Plan::Cached { name, .. } => Ticket::Cached(name),
         };
         Ok((req, Collector { ticket, ..Collector::default() }))
+    }
+
+    /// After queueing a request planned by the cache: when it could not be queued, the
+    /// statements it was to close and the statement it was to prepare go back to the cache.
+    fn sent(
+        &mut self,
+        sent: Result<RequestId, Error>,
+        to_close: Vec<Arc<str>>,
+        plan: &Plan,
+    ) -> Result<RequestId, Error> {
+        sent.inspect_err(|_| {
+            self.cache.restore_to_close(to_close);
+            if let Plan::Prepare { name } = plan {
+                self.cache.prepared(name, false, None);
+            }
+        })
     }
 
     /// Ends a request: updates the cache from its outcome and returns its result. When the
