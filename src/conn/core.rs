@@ -147,9 +147,11 @@ impl RequestSink for ConnectionCore {
 
 /// Records one request for [`ConnectionCore::send_detached`]. The id it returns is a
 /// placeholder: the real one is assigned when the request is queued.
+#[cfg(feature = "tokio")]
 #[derive(Debug, Default)]
 pub(crate) struct Detached(pub(crate) Option<DetachedRequest>);
 
+#[cfg(feature = "tokio")]
 impl RequestSink for Detached {
     fn submit<F>(&mut self, build: F) -> Result<RequestId, Error>
     where

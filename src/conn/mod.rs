@@ -19,6 +19,7 @@ mod request;
 mod startup;
 pub(crate) mod txn;
 
+#[cfg(feature = "tokio")]
 pub(crate) use self::core::Detached;
 pub use self::core::{ConnectionCore, DetachedRequest, Mark};
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
