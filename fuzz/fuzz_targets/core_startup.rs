@@ -349,7 +349,7 @@ fuzz_target!(|data: &[u8]| {
     let chunk = usize::from(*chunk % 32) + 1;
     let chunked = run(phase, *flags, input, chunk, *flags >> 2);
     if phase != 1 {
-        assert_eq!(whole.events, chunked.events, "events differ whole vs in chunks of {chunk}");
+        assert_eq!(whole.events, chunked.events, "events differ whole vs in chunks of {chunk}: {:?} vs {:?}", whole.error, chunked.error);
         assert_eq!(whole.error, chunked.error, "errors differ whole vs in chunks of {chunk}");
         assert_eq!(
             whole.transmitted, chunked.transmitted,

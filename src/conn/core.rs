@@ -451,7 +451,9 @@ impl ConnectionCore {
             };
             match routed {
                 Ok(Some(ev)) => return Ok(Some(ev)),
-                Ok(None) => {}
+                // Handling the message may have closed the core (a FATAL report for an
+                // abandoned request): report that now, not at the next call.
+                Ok(None) => self.check_open()?,
                 Err(e) => return self.fail(e),
             }
         }

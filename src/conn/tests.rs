@@ -482,3 +482,16 @@ fn an_unfilled_recv_slice_is_not_server_data() {
     let _ = core.recv_slice();
     assert!(core.poll_event().unwrap().is_none(), "zeros must not be parsed");
 }
+
+#[test]
+fn fatal_report_for_an_abandoned_request_closes_at_once() {
+    let mut core = ready_core();
+    let req = core.send_query("SELECT pg_sleep(10)").unwrap();
+    core.abandon(req);
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::ErrorResponse(
+        ErrorFields::new(&[(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "57P01"), (b'M', "bye")])
+            .unwrap(),
+    )]));
+    let err = core.poll_event().unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("57P01"));
+}

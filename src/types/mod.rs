@@ -62,17 +62,31 @@
 //! the accessors documented to panic ([`Row::get`], [`Row::raw`], [`Row::get_bytes`]), which do
 //! so exactly where their `try_` forms return an error.
 
+mod bits;
+mod datetime;
 mod dumper;
+mod json;
 mod loader;
+mod money;
+mod net;
+mod numeric;
 pub mod oid;
 mod params;
 mod row;
+mod uuid;
 
 #[cfg(test)]
 mod tests;
 
 // One list of everything this module offers.
+pub use bits::BitVec;
+pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
+pub use json::{Json, Jsonb};
 pub use loader::Loader;
+pub use money::Money;
+pub use net::{IpNetwork, MacAddr, MacAddr8};
+pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
+pub use uuid::Uuid;
