@@ -56,13 +56,11 @@ impl BitVec {
 
     /// Appends a bit.
     pub fn push(&mut self, bit: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
-        if bit {
-            if let Some(last) = self.bytes.last_mut() {
-                *last |= 0x80 >> (self.len % 8);
-            }
+        if let (true, Some(last)) = (bit, self.bytes.last_mut()) {
+            *last |= 0x80 >> (self.len % 8);
         }
         self.len += 1;
     }

@@ -4,7 +4,7 @@
 //! 10000 of the first digit), a sign and a display scale (the number of decimal digits after
 //! the point). Nothing goes through a float.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use bytes::{BufMut, BytesMut};
@@ -134,27 +134,35 @@ impl Numeric {
     ///
     /// Fails when a digit is 10000 or more, the scale is over 16383, the weight is out of
     /// range, or digits lie beyond the scale.
-    fn from_parts(neg: bool, weight: i32, dscale: u16, raw: &[u16]) -> Result<Self, Error> {
+    fn from_parts(
+        neg: bool,
+        weight: i32,
+        dscale: u16,
+        mut digits: Vec<u16>,
+    ) -> Result<Self, Error> {
         if dscale > MAX_DSCALE {
             return Err(Error::conversion(format!("numeric scale {dscale} exceeds 16383")));
         }
-        if let Some(d) = raw.iter().find(|&&d| u32::from(d) >= NBASE) {
+        if let Some(d) = digits.iter().find(|&&d| u32::from(d) >= NBASE) {
             return Err(Error::conversion(format!("invalid numeric digit {d}")));
         }
-        let first = raw.iter().position(|&d| d != 0);
-        let last = raw.iter().rposition(|&d| d != 0);
+        let first = digits.iter().position(|&d| d != 0);
+        let last = digits.iter().rposition(|&d| d != 0);
         let (Some(first), Some(last)) = (first, last) else {
             return Ok(Self(Repr::Finite { neg: false, weight: 0, dscale, digits: Vec::new() }));
         };
         let weight = i64::from(weight) - i64::try_from(first).unwrap_or(i64::MAX);
         let weight = i16::try_from(weight)
             .map_err(|_| Error::conversion("numeric value out of range (weight)"))?;
-        let digits = raw[first..=last].to_vec();
+        digits.truncate(last + 1);
+        if first > 0 {
+            digits.drain(..first);
+        }
         // The decimal exponent of the last nonzero decimal digit must be within the scale.
         let low_group = i64::from(weight) - (digits.len() as i64 - 1);
         let mut lowest = low_group * 4;
-        let mut d = digits[digits.len() - 1];
-        while d % 10 == 0 {
+        let mut d = digits.last().copied().unwrap_or(1);
+        while d != 0 && d.is_multiple_of(10) {
             d /= 10;
             lowest += 1;
         }
@@ -192,7 +200,7 @@ impl Numeric {
         let digits: Vec<u16> =
             raw[8..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
         let weight = i16::from_be_bytes(weight.to_be_bytes());
-        Self::from_parts(neg, weight.into(), dscale, &digits)
+        Self::from_parts(neg, weight.into(), dscale, digits)
     }
 
     /// Appends the binary format.
@@ -255,7 +263,8 @@ impl Numeric {
 
 /// Parses PostgreSQL's text input: optional sign, digits with an optional point, an optional
 /// exponent (`e-3`), or `NaN` / `Infinity` / `inf` (any case, signed). Surrounding whitespace
-/// is ignored.
+/// is ignored. The PostgreSQL 16 additions for literals (`1_000`, `0x1F`) are not read: the
+/// server never prints them.
 impl FromStr for Numeric {
     type Err = Error;
 
@@ -308,7 +317,7 @@ impl FromStr for Numeric {
         let int_len = i64::try_from(int_part.len()).map_err(|_| invalid())?;
         let top = int_len + exp - 1;
         let Some(first) = decimals.iter().position(|&d| d != 0) else {
-            return Self::from_parts(false, 0, dscale, &[]);
+            return Self::from_parts(false, 0, dscale, Vec::new());
         };
         let last = decimals.iter().rposition(|&d| d != 0).unwrap_or(first);
         let e_first = top - first as i64;
@@ -326,7 +335,7 @@ impl FromStr for Numeric {
             let slot = digits.get_mut(idx).ok_or_else(invalid)?;
             *slot += u16::from(d) * 10_u16.pow(e.rem_euclid(4) as u32);
         }
-        Self::from_parts(neg, i32::try_from(weight).map_err(|_| invalid())?, dscale, &digits)
+        Self::from_parts(neg, i32::try_from(weight).map_err(|_| invalid())?, dscale, digits)
     }
 }
 
@@ -352,7 +361,6 @@ impl fmt::Display for Numeric {
         if weight < 0 {
             out.push('0');
         } else {
-            use fmt::Write;
             write!(out, "{}", at(weight))?;
             for k in (0..weight).rev() {
                 write!(out, "{:04}", at(k))?;
@@ -360,15 +368,13 @@ impl fmt::Display for Numeric {
         }
         if dscale > 0 {
             out.push('.');
-            let mut left = usize::from(dscale);
+            let end = out.len() + usize::from(dscale);
             let mut k = -1;
-            while left > 0 {
-                let group = format!("{:04}", at(k));
-                let take = left.min(4);
-                out.push_str(&group[..take]);
-                left -= take;
+            while out.len() < end {
+                write!(out, "{:04}", at(k))?;
                 k -= 1;
             }
+            out.truncate(end);
         }
         f.write_str(&out)
     }
@@ -384,7 +390,7 @@ impl From<i128> for Numeric {
         }
         rev.reverse();
         let weight = rev.len() as i32 - 1;
-        Self::from_parts(v < 0, weight, 0, &rev).unwrap_or_else(|_| Self::zero())
+        Self::from_parts(v < 0, weight, 0, rev).unwrap_or_else(|_| Self::zero())
     }
 }
 
@@ -410,14 +416,8 @@ impl From<f64> for Numeric {
         } else if v.is_infinite() {
             if v > 0.0 { Self::infinity() } else { Self::neg_infinity() }
         } else {
-            let mut n = format!("{v}").parse().unwrap_or_else(|_| Self::nan());
-            // `-0` has no sign in numeric.
-            if let Self(Repr::Finite { neg, digits, .. }) = &mut n {
-                if digits.is_empty() {
-                    *neg = false;
-                }
-            }
-            n
+            // Zero is unsigned in numeric, so `-0.0` gives `0`.
+            format!("{v}").parse().unwrap_or_else(|_| Self::nan())
         }
     }
 }

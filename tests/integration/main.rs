@@ -15,3 +15,5 @@ mod query_async;
 mod query_blocking;
 mod session;
 mod transactions;
+mod types_datetime;
+mod types_scalar;

@@ -39,7 +39,11 @@ fn not_accepted(type_oid: Oid) -> Error {
 /// Implements `Loader` for a type read from one PostgreSQL type.
 macro_rules! loader {
     ($ty:ty, $oid:expr, $name:literal, |$raw:ident| $binary:expr) => {
-        #[doc = concat!("From `", $name, "`, binary or text (ISO output form).")]
+        #[doc = concat!("From `", $name, "`, in binary or text.")]
+        ///
+        /// Text is read in PostgreSQL's ISO output form, so text loading assumes the session's
+        /// `DateStyle` is `ISO` and its `IntervalStyle` is `postgres` (the server defaults,
+        /// which pgtusk sessions keep); binary, what pgtusk asks for, does not depend on them.
         impl Loader<'_> for $ty {
             fn accepts(oid: Oid) -> bool {
                 oid == $oid

@@ -154,6 +154,19 @@ fn split_time(micros: i64) -> (u32, u32, u32, u32) {
 ///
 /// Stored as PostgreSQL stores it, days since 2000-01-01; ordered as PostgreSQL orders it
 /// ([`NEG_INFINITY`](Self::NEG_INFINITY) first, [`INFINITY`](Self::INFINITY) last).
+/// Civil fields use astronomical years (`0` is 1 BC); `Display` and `FromStr` use
+/// PostgreSQL's ISO text (`2024-02-29`, `0044-03-15 BC`, `infinity`).
+///
+/// ```
+/// use pgtusk::types::Date;
+///
+/// let ides = Date::from_ymd(-43, 3, 15)?;
+/// assert_eq!(ides.to_string(), "0044-03-15 BC");
+/// assert_eq!("0044-03-15 BC".parse::<Date>()?, ides);
+/// assert_eq!(Date::from_ymd(2000, 1, 1)?.pg_days(), 0);
+/// assert_eq!(Date::INFINITY.ymd(), None);
+/// # Ok::<(), pgtusk::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(i32);
 
@@ -213,7 +226,7 @@ impl Date {
 // Time
 
 /// A PostgreSQL `time` (without time zone): microseconds since midnight, from `00:00:00` to
-/// `24:00:00` inclusive.
+/// `24:00:00` inclusive. `Display` and `FromStr` use `HH:MM:SS[.ffffff]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Time(i64);
 
@@ -389,7 +402,9 @@ macro_rules! timestamp_common {
 /// 4714-11-24 00:00:00 BC to 294276-12-31 23:59:59.999999, with microsecond precision, or
 /// `infinity` / `-infinity`.
 ///
-/// Stored as PostgreSQL stores it, microseconds since 2000-01-01 00:00:00.
+/// Stored as PostgreSQL stores it, microseconds since 2000-01-01 00:00:00. `Display` and
+/// `FromStr` use PostgreSQL's ISO text (`2024-02-29 12:00:00.5`, `0044-03-15 12:00:00 BC`,
+/// `infinity`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
@@ -400,7 +415,8 @@ timestamp_common!(Timestamp, "timestamp");
 ///
 /// Stored as PostgreSQL stores it, microseconds since 2000-01-01 00:00:00 UTC; the civil
 /// fields ([`date`](Self::date), [`time`](Self::time), `Display`) are in UTC. Converts to and
-/// from [`SystemTime`] with `TryFrom`.
+/// from [`SystemTime`] with `TryFrom`. `Display` prints UTC as PostgreSQL does with
+/// `TimeZone = 'UTC'` (`2024-02-29 12:00:00+00`); `FromStr` requires an offset and converts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimestampTz(i64);
 
@@ -475,7 +491,8 @@ impl TryFrom<SystemTime> for TimestampTz {
 /// ([`INFINITY`](Self::INFINITY), [`NEG_INFINITY`](Self::NEG_INFINITY)).
 ///
 /// Equality is field by field (`1 mon` differs from `30 days` here, though PostgreSQL's `=`
-/// calls them equal).
+/// calls them equal). `Display` and `FromStr` use `IntervalStyle = postgres` text
+/// (`1 year 2 mons -3 days +04:05:06.5`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Interval {
     /// Months (a year is 12 months).
