@@ -61,6 +61,31 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Pipelines, COPY and shared connections
+//!
+//! ```no_run
+//! # async fn demo(conn: &mut pgtusk::Connection) -> Result<(), pgtusk::Error> {
+//! // Many statements, one round trip; an error aborts the rest of its sync group only.
+//! let mut p = conn.pipeline();
+//! let a = p.execute("INSERT INTO t (a) VALUES ($1)", (1_i64,));
+//! let b = p.query("SELECT count(*) FROM t", ());
+//! let out = p.run().await?;
+//! let (inserted, rows) = (out.rows_affected(a)?, out.rows(b)?);
+//!
+//! // One statement, many parameter sets, one round trip, all or nothing.
+//! let rows = vec![(2_i64, "b"), (3, "c")];
+//! conn.execute_many("INSERT INTO t (a, b) VALUES ($1, $2)", &rows).await?;
+//!
+//! // COPY, typed and binary: rows are encoded by the same Dumpers as parameters.
+//! let mut w = conn.copy_in("COPY t (a, b) FROM STDIN (FORMAT binary)").await?;
+//! w.write_row((4_i64, "d")).await?;
+//! let n = w.finish().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Connection::into_client`] turns a connection into a [`Client`] that many tasks share: their
+//! calls are pipelined on the one socket by a driver task.
+//!
 //! ## Blocking
 //!
 //! [`blocking::Connection`] has the same methods without `.await`, on plain system calls (no

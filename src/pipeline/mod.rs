@@ -13,7 +13,7 @@
 //!   item 3  query     -> Ok(rows)                      a new group runs normally
 //! ```
 //!
-//! An [`ErrorKind::Aborted`](crate::ErrorKind::Aborted) error is distinct from an item's own
+//! An [`ErrorKind::Aborted`] error is distinct from an item's own
 //! failure. Transaction status after the pipeline is the server's, from the last
 //! ReadyForQuery.
 
