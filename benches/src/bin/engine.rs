@@ -506,7 +506,8 @@ struct Options {
     pg: u32,
 }
 
-const HELP: &str = "usage: engine [--reps N] [--ops N] [--drivers A,B] [--out PATH] [--no-valgrind] [--pg N]";
+const HELP: &str =
+    "usage: engine [--reps N] [--ops N] [--drivers A,B] [--out PATH] [--no-valgrind] [--pg N]";
 
 fn options(args: &[String]) -> Result<Options> {
     let mut o = Options {
