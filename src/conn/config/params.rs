@@ -46,6 +46,8 @@ pub(super) const KEYS: &[&str] = &[
     "statement_cache_size",
     "prepare_threshold",
     "pooler_mode",
+    "gssencmode",
+    "client_encoding",
 ];
 
 impl Config {
@@ -97,6 +99,18 @@ impl Config {
             "statement_cache_size" => self.statement_cache_size = Some(parse_unsigned(key, value)?),
             "prepare_threshold" => self.prepare_threshold = Some(parse_unsigned(key, value)?),
             "pooler_mode" => self.pooler_mode = Some(parse_bool(key, value)?),
+            // Accepted so connection strings written for libpq/psycopg keep working: pgtusk
+            // never uses GSSAPI encryption (like a libpq built without GSSAPI, `prefer` means
+            // plaintext or TLS), and always speaks UTF8.
+            "gssencmode" => match value {
+                "disable" | "prefer" => {}
+                _ => return Err(ConfigError::invalid_choice(key, value, &["disable", "prefer"])),
+            },
+            "client_encoding" => {
+                if !matches!(value.to_ascii_uppercase().as_str(), "UTF8" | "UTF-8" | "UNICODE") {
+                    return Err(ConfigError::invalid(key, value, "UTF8 (pgtusk always uses UTF8)"));
+                }
+            }
             _ => return Err(ConfigError::unknown(key)),
         }
         Ok(())

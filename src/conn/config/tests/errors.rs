@@ -170,3 +170,14 @@ fn env_errors_name_the_variable() {
         assert_eq!(config, before, "apply_env must leave the config unchanged on error");
     }
 }
+
+#[test]
+fn libpq_keys_pgtusk_accepts_without_storing() {
+    let c: crate::conn::config::Config =
+        "host=h gssencmode=disable client_encoding=utf8".parse().unwrap();
+    assert_eq!(c.get_hosts(), ["h"]);
+    let e = parse_err("gssencmode=require");
+    assert_eq!(e.key(), Some("gssencmode"));
+    let e = parse_err("client_encoding=LATIN1");
+    assert_eq!(e.key(), Some("client_encoding"));
+}
