@@ -5,7 +5,7 @@
 //! flag, the address length (4 or 16), then the address bytes.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use bytes::{BufMut, BytesMut};

@@ -36,7 +36,7 @@ mod types;
 mod tests;
 
 use std::fmt;
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! entry in a host, hostaddr or port list stands for the default; an empty list value is
 //! "set to nothing" (the default applies and the environment does not).
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::time::Duration;
 
 use super::env::DEFAULT_PORT;

@@ -7,7 +7,7 @@
 //! because where the server puts its socket depends on how it was packaged.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::path::PathBuf;
 
 use super::Config;

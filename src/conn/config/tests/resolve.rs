@@ -1,4 +1,4 @@
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::time::Duration;
 
 use super::{build, parse};
