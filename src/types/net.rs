@@ -4,8 +4,8 @@
 //! Binary `inet`/`cidr`: family (2 for IPv4, 3 for IPv6), prefix length in bits, an is-cidr
 //! flag, the address length (4 or 16), then the address bytes.
 
-use std::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::fmt;
 use std::str::FromStr;
 
 use bytes::{BufMut, BytesMut};

@@ -35,8 +35,8 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
 use core::net::IpAddr;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -6,8 +6,8 @@
 //! fits. An unset host yields one target per [`DEFAULT_UNIX_SOCKET_DIRS`] entry (on Unix),
 //! because where the server puts its socket depends on how it was packaged.
 
-use std::borrow::Cow;
 use core::net::IpAddr;
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use super::Config;
