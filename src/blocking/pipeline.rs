@@ -27,6 +27,9 @@ impl Drop for Pipeline<'_> {
     fn drop(&mut self) {
         if let Some(mark) = self.mark.take() {
             self.conn.core.rewind(mark);
+            // What its items planned to prepare never reached the server: a new sync group,
+            // so later statements do not bind those names.
+            self.conn.exec.note_sync();
         }
     }
 }
@@ -118,14 +121,15 @@ impl Pipeline<'_> {
 
     /// Ends the current sync group: an error in it aborts the rest of the group only.
     pub fn sync(&mut self) -> Result<(), Error> {
-        self.batch.sync(&mut self.conn.core)
+        let conn = &mut *self.conn;
+        self.batch.sync(&mut conn.exec, &mut conn.core)
     }
 
     /// Sends everything (adding a final Sync when needed) and reads every result.
     pub fn run(mut self) -> Result<PipelineResults, Error> {
         self.mark = None;
         let conn = &mut *self.conn;
-        self.batch.close(&mut conn.core)?;
+        self.batch.close(&mut conn.exec, &mut conn.core)?;
         conn.in_flight = self.batch.last_request();
         conn.exchange()?;
         while self.batch.awaiting().is_some() {

@@ -74,14 +74,18 @@ pub(crate) enum Plan {
     Prepare { name: Arc<str> },
     /// Run the prepared statement `name` with its cached columns (`None`: no result rows).
     Cached { name: Arc<str>, columns: Option<Arc<Columns>> },
+    /// `name` is being prepared by an earlier item of the same sync group (a pipeline): bind
+    /// it, and describe the portal, since its columns are not known yet. (If that Parse
+    /// fails, this item is skipped with it.)
+    Pending { name: Arc<str> },
 }
 
 #[derive(Debug)]
 enum State {
     /// Executed this many times unnamed.
     Counting(u32),
-    /// Being prepared by a request in flight.
-    Preparing(Arc<str>),
+    /// Being prepared by a request in flight, queued in sync group `group`.
+    Preparing(Arc<str>, u64),
     Prepared {
         name: Arc<str>,
         columns: Option<Arc<Columns>>,
@@ -129,8 +133,9 @@ impl StatementCache {
         self.capacity > 0 && self.threshold > 0
     }
 
-    /// Decides how `sql` with parameter `types` runs now, and records the use.
-    pub(crate) fn plan(&mut self, sql: &str, types: &[Oid]) -> Plan {
+    /// Decides how `sql` with parameter `types` runs now, in sync group `group` (a number the
+    /// caller increases after every Sync it queues), and records the use.
+    pub(crate) fn plan(&mut self, sql: &str, types: &[Oid], group: u64) -> Plan {
         if !self.enabled() {
             return Plan::Unnamed;
         }
@@ -145,14 +150,26 @@ impl StatementCache {
                 State::Prepared { name, columns } => {
                     Plan::Cached { name: name.clone(), columns: columns.clone() }
                 }
-                State::Preparing(_) => Plan::Unnamed,
+                State::Preparing(name, g) if *g == group => Plan::Pending { name: name.clone() },
+                State::Preparing(old, _) => {
+                    // Its group ended and nobody reported the outcome (the caller went away,
+                    // or the pipeline was withdrawn): prepare afresh, and close the old name
+                    // in case it exists (Close of a missing statement is not an error).
+                    let old = old.clone();
+                    let name = self.new_name();
+                    if let Some(e) = self.find_mut(sql, types) {
+                        e.state = State::Preparing(name.clone(), group);
+                    }
+                    self.to_close.push(old);
+                    Plan::Prepare { name }
+                }
                 State::Counting(n) => {
                     *n += 1;
                     if *n >= threshold {
                         let name = self.new_name();
                         // Re-borrow: `new_name` needed `self`.
                         if let Some(e) = self.find_mut(sql, types) {
-                            e.state = State::Preparing(name.clone());
+                            e.state = State::Preparing(name.clone(), group);
                         }
                         Plan::Prepare { name }
                     } else {
@@ -166,7 +183,7 @@ impl StatementCache {
         }
         let (state, plan) = if threshold <= 1 {
             let name = self.new_name();
-            (State::Preparing(name.clone()), Plan::Prepare { name })
+            (State::Preparing(name.clone(), group), Plan::Prepare { name })
         } else {
             (State::Counting(1), Plan::Unnamed)
         };
@@ -203,7 +220,7 @@ impl StatementCache {
                 let e = list.swap_remove(i);
                 self.len -= 1;
                 match e.state {
-                    State::Prepared { name, .. } | State::Preparing(name) => {
+                    State::Prepared { name, .. } | State::Preparing(name, _) => {
                         self.to_close.push(name)
                     }
                     State::Counting(_) => {}
@@ -226,7 +243,7 @@ impl StatementCache {
         let mut found = false;
         for list in self.entries.values_mut() {
             for e in list.iter_mut() {
-                if matches!(&e.state, State::Preparing(n) if n == name) {
+                if matches!(&e.state, State::Preparing(n, _) if n == name) {
                     found = true;
                     e.state = if parsed {
                         State::Prepared { name: name.clone(), columns: columns.clone() }
@@ -294,34 +311,45 @@ mod tests {
     #[test]
     fn prepares_at_the_threshold_then_reuses() {
         let mut c = StatementCache::new(10, 2, "t_".into());
-        assert!(matches!(c.plan("a", &[]), Plan::Unnamed));
-        let Plan::Prepare { name } = c.plan("a", &[]) else { panic!("expected Prepare") };
+        assert!(matches!(c.plan("a", &[], 0), Plan::Unnamed));
+        let Plan::Prepare { name } = c.plan("a", &[], 0) else { panic!("expected Prepare") };
         c.prepared(&name, true, None);
-        assert!(matches!(c.plan("a", &[]), Plan::Cached { name: n, .. } if n == name));
+        assert!(matches!(c.plan("a", &[], 0), Plan::Cached { name: n, .. } if n == name));
         // Other parameter types are another entry.
-        assert!(matches!(c.plan("a", &[23]), Plan::Unnamed));
+        assert!(matches!(c.plan("a", &[23], 0), Plan::Unnamed));
     }
 
     #[test]
     fn threshold_one_prepares_at_once_and_zero_disables() {
         let mut c = StatementCache::new(10, 1, "t_".into());
-        assert!(matches!(c.plan("a", &[]), Plan::Prepare { .. }));
+        assert!(matches!(c.plan("a", &[], 0), Plan::Prepare { .. }));
         let mut off = StatementCache::new(10, 0, "t_".into());
-        assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
-        assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
+        assert!(matches!(off.plan("a", &[], 0), Plan::Unnamed));
+        assert!(matches!(off.plan("a", &[], 0), Plan::Unnamed));
         let mut off = StatementCache::new(0, 1, "t_".into());
-        assert!(matches!(off.plan("a", &[]), Plan::Unnamed));
+        assert!(matches!(off.plan("a", &[], 0), Plan::Unnamed));
+    }
+
+    #[test]
+    fn pending_within_a_group_and_fresh_prepare_after_it() {
+        let mut c = StatementCache::new(10, 1, "t_".into());
+        let Plan::Prepare { name } = c.plan("a", &[], 7) else { panic!() };
+        assert!(matches!(c.plan("a", &[], 7), Plan::Pending { name: n } if n == name));
+        // The group ended without an outcome: a new name, and the old one is closed.
+        let Plan::Prepare { name: again } = c.plan("a", &[], 8) else { panic!() };
+        assert_ne!(again, name);
+        assert_eq!(c.take_to_close(), vec![name]);
     }
 
     #[test]
     fn lru_eviction_closes_the_statement() {
         let mut c = StatementCache::new(2, 1, "t_".into());
-        let Plan::Prepare { name: a } = c.plan("a", &[]) else { panic!() };
+        let Plan::Prepare { name: a } = c.plan("a", &[], 0) else { panic!() };
         c.prepared(&a, true, None);
-        let Plan::Prepare { name: b } = c.plan("b", &[]) else { panic!() };
+        let Plan::Prepare { name: b } = c.plan("b", &[], 0) else { panic!() };
         c.prepared(&b, true, None);
-        assert!(matches!(c.plan("a", &[]), Plan::Cached { .. })); // a is now newer than b
-        let _ = c.plan("c", &[]);
+        assert!(matches!(c.plan("a", &[], 0), Plan::Cached { .. })); // a is now newer than b
+        let _ = c.plan("c", &[], 0);
         assert_eq!(c.take_to_close(), vec![b]);
         assert_eq!(c.len(), 2);
     }
@@ -329,10 +357,10 @@ mod tests {
     #[test]
     fn failed_parse_goes_back_to_counting_and_invalidate_closes() {
         let mut c = StatementCache::new(10, 1, "t_".into());
-        let Plan::Prepare { name } = c.plan("bad", &[]) else { panic!() };
+        let Plan::Prepare { name } = c.plan("bad", &[], 0) else { panic!() };
         c.prepared(&name, false, None);
         assert!(!c.has_to_close());
-        let Plan::Prepare { name } = c.plan("bad", &[]) else { panic!("retries preparing") };
+        let Plan::Prepare { name } = c.plan("bad", &[], 0) else { panic!("retries preparing") };
         c.prepared(&name, true, None);
         c.invalidate(&name);
         assert_eq!(c.take_to_close(), vec![name]);

@@ -31,6 +31,8 @@ pub(crate) struct Exec {
     /// `pgtusk_<session tag>_`: the prefix of every statement name this connection creates.
     prefix: Arc<str>,
     next_explicit: u64,
+    /// Sync groups queued so far (see [`StatementCache::plan`]).
+    group: u64,
 }
 
 /// How an execution used the statement cache, for [`Exec::finish`].
@@ -61,7 +63,13 @@ impl Exec {
             cache: StatementCache::new(size, threshold, prefix.clone()),
             prefix,
             next_explicit: 1,
+            group: 0,
         }
+    }
+
+    /// Records that a Sync was queued: the sync group ends.
+    pub(crate) fn note_sync(&mut self) {
+        self.group += 1;
     }
 
     /// A fresh name for a server-side cursor.
@@ -105,7 +113,7 @@ impl Exec {
             StatementRef::Sql(sql) => {
                 self.types.clear();
                 params.param_types(&mut self.types);
-                (self.cache.plan(sql, &self.types), sql)
+                (self.cache.plan(sql, &self.types, self.group), sql)
             }
             StatementRef::Prepared(stmt) => {
                 (Plan::Cached { name: stmt.name.clone(), columns: stmt.columns.clone() }, "")
@@ -128,12 +136,19 @@ impl Exec {
                     r.bind("", name, formats, &adapter, RESULT_FORMATS)?;
                     r.describe_portal("")?;
                 }
+                Plan::Pending { name } => {
+                    r.bind("", name, formats, &adapter, RESULT_FORMATS)?;
+                    r.describe_portal("")?;
+                }
                 Plan::Cached { name, .. } => r.bind("", name, formats, &adapter, RESULT_FORMATS)?,
             }
             r.execute("", max_rows)?;
             if sync { r.sync() } else { Ok(()) }
         });
         let req = self.sent(sent, to_close, &plan)?;
+        if sync {
+            self.note_sync();
+        }
         let collector = match plan {
             Plan::Unnamed => Collector::default(),
             Plan::Prepare { name } => {
@@ -141,6 +156,9 @@ impl Exec {
             }
             Plan::Cached { name, columns } => {
                 Collector { preset: columns, ticket: Ticket::Cached(name), ..Collector::default() }
+            }
+            Plan::Pending { name } => {
+                Collector { ticket: Ticket::Cached(name), ..Collector::default() }
             }
         };
         Ok((req, collector))
@@ -162,7 +180,7 @@ impl Exec {
         first.param_types(&mut self.types);
         // A batch has no Describe to learn result columns from, so it does not prepare new
         // statements itself; it uses one the cache already has.
-        let plan = match self.cache.plan(sql, &self.types) {
+        let plan = match self.cache.plan(sql, &self.types, self.group) {
             Plan::Prepare { name } => {
                 self.cache.prepared(&name, false, None);
                 Plan::Unnamed
@@ -177,9 +195,9 @@ impl Exec {
             }
             let name: &str = match &plan {
                 Plan::Unnamed => "",
-                Plan::Prepare { name } | Plan::Cached { name, .. } => name,
+                Plan::Prepare { name } | Plan::Cached { name, .. } | Plan::Pending { name } => name,
             };
-            if !matches!(plan, Plan::Cached { .. }) {
+            if matches!(plan, Plan::Unnamed | Plan::Prepare { .. }) {
                 r.parse(name, sql, types)?;
             }
             for params in rows {
@@ -191,10 +209,11 @@ impl Exec {
             r.sync()
         });
         let req = self.sent(sent, to_close, &plan)?;
+        self.note_sync();
         let ticket = match plan {
             Plan::Unnamed => Ticket::None,
             Plan::Prepare { name } => Ticket::Prepare(name),
-            Plan::Cached { name, .. } => Ticket::Cached(name),
+            Plan::Cached { name, .. } | Plan::Pending { name } => Ticket::Cached(name),
         };
         Ok((req, Collector { ticket, ..Collector::default() }))
     }

@@ -125,17 +125,22 @@ impl Batch {
     }
 
     /// Ends the current sync group.
-    pub(crate) fn sync(&mut self, core: &mut ConnectionCore) -> Result<(), Error> {
+    pub(crate) fn sync(&mut self, exec: &mut Exec, core: &mut ConnectionCore) -> Result<(), Error> {
         let req = core.send_request(|r| r.sync())?;
+        exec.note_sync();
         self.syncs.push(req);
         self.open_group = false;
         Ok(())
     }
 
     /// Adds the final Sync when items were queued after the last one.
-    pub(crate) fn close(&mut self, core: &mut ConnectionCore) -> Result<(), Error> {
+    pub(crate) fn close(
+        &mut self,
+        exec: &mut Exec,
+        core: &mut ConnectionCore,
+    ) -> Result<(), Error> {
         if self.open_group || self.syncs.is_empty() {
-            self.sync(core)?;
+            self.sync(exec, core)?;
         }
         Ok(())
     }

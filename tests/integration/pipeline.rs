@@ -101,3 +101,35 @@ fn blocking_pipeline_and_execute_many() {
         assert_eq!(n, 20_000, "{}", t.label);
     }
 }
+
+/// One statement repeated in a pipeline is parsed once: later items bind the statement an
+/// earlier item of the same sync group prepares.
+#[tokio::test]
+async fn repeated_statement_in_a_pipeline_is_prepared_once() {
+    for t in targets() {
+        let mut conn = Connection::connect(&t.url).await.unwrap();
+        conn.batch_execute("CREATE TEMP TABLE rp (a int8)").await.unwrap();
+        // A withdrawn pipeline leaves a statement "being prepared" that never was.
+        {
+            let mut p = conn.pipeline();
+            p.execute("INSERT INTO rp VALUES ($1)", (0_i64,));
+            p.execute("INSERT INTO rp VALUES ($1)", (0_i64,));
+        }
+        let mut p = conn.pipeline();
+        let ids: Vec<_> =
+            (0..1000_i64).map(|i| p.execute("INSERT INTO rp VALUES ($1)", (i,))).collect();
+        let q = p.query("SELECT count(*), sum(a) FROM rp", ());
+        let out = p.run().await.unwrap();
+        assert!(ids.iter().all(|id| out.rows_affected(*id).unwrap() == 1), "{}", t.label);
+        let row = &out.rows(q).unwrap()[0];
+        assert_eq!(
+            (row.get::<_, i64>(0), row.get::<_, pgtusk::types::Numeric>(1).to_string()),
+            (1000, "499500".to_owned())
+        );
+        let prepared: i64 = conn
+            .query_scalar("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO rp%'", ())
+            .await
+            .unwrap();
+        assert_eq!(prepared, 1, "{}", t.label);
+    }
+}
