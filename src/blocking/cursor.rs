@@ -60,9 +60,7 @@ impl Drop for Cursor<'_> {
     fn drop(&mut self) {
         if !self.closed {
             self.conn.abandon_previous();
-            if let Ok(req) = self.conn.core.send_query(&close_sql(&self.name)) {
-                self.conn.core.abandon(req);
-            }
+            let _ = self.conn.core.send_query_unread(&close_sql(&self.name));
         }
     }
 }

@@ -123,9 +123,7 @@ impl Drop for Transaction<'_> {
         if !self.done {
             // Queued now, sent with the next call; its answer is consumed silently.
             self.conn.abandon_previous();
-            if let Ok(req) = self.conn.core.send_query(&rollback_sql(self.savepoint.as_deref())) {
-                self.conn.core.abandon(req);
-            }
+            let _ = self.conn.core.send_query_unread(&rollback_sql(self.savepoint.as_deref()));
         }
     }
 }

@@ -8,7 +8,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{BackendKeyData, BackendMessage, ErrorFields};
 use crate::protocol::framing::{DEFAULT_MAX_MESSAGE_LEN, split_frame};
-use crate::protocol::frontend::{CopyData, CopyDone, CopyFail, Query, Sync, Terminate};
+use crate::protocol::frontend::{CopyData, CopyDone, CopyFail, Sync, Terminate};
 use crate::protocol::{ProtocolVersion, TransactionStatus};
 
 use super::event::{Event, RequestId, Response};
@@ -538,6 +538,14 @@ impl ConnectionCore {
         self.send_request(|r| r.query(sql))
     }
 
+    /// Queues a simple query whose answer nobody will read (a ROLLBACK or CLOSE issued by a
+    /// drop handler): it is sent with the next write and its responses are consumed silently.
+    pub fn send_query_unread(&mut self, sql: &str) -> Result<(), Error> {
+        let req = self.send_query(sql)?;
+        self.abandon(req);
+        Ok(())
+    }
+
     /// Sends one COPY FROM STDIN data chunk. Large `Bytes` are not copied: they are queued as
     /// their own chunk for a vectored write.
     pub fn send_copy_data(&mut self, data: Bytes) -> Result<(), Error> {
@@ -611,7 +619,7 @@ impl ConnectionCore {
             // Queued right behind the abandoned BEGIN, before anything else the caller sends:
             // the next request must not run inside a transaction nobody holds. If the BEGIN
             // failed, the ROLLBACK is a harmless no-op (a warning).
-            let _ = self.queue_detached_query("ROLLBACK");
+            let _ = self.send_query_unread("ROLLBACK");
         }
     }
 
@@ -915,20 +923,6 @@ impl ConnectionCore {
             self.skipping = false;
         }
         Ok((!abandoned).then_some(Event::Response(req, Response::Error(fields))))
-    }
-
-    /// Queues a simple query whose responses nobody reads.
-    fn queue_detached_query(&mut self, sql: &str) -> Result<(), Error> {
-        let req = RequestId(self.next_id);
-        self.next_id += 1;
-        Query { sql }.encode(&mut self.write_buf)?;
-        self.pending.push_back(Pending {
-            req,
-            expect: Expect::SimpleQuery { copy_in: false },
-            abandoned: true,
-            rollback_if_abandoned: false,
-        });
-        Ok(())
     }
 }
 
