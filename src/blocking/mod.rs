@@ -27,7 +27,7 @@ use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToState
 use crate::driver::{self, CancelToken, NoticeHandler, Notification};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
-use crate::types::{FromRow, Loader, Params, Row};
+use crate::types::{FromRow, Loader, Params, Row, TypeInfo};
 
 pub use copy::{CopyIn, CopyOut};
 pub use cursor::Cursor;
@@ -409,7 +409,7 @@ impl Connection {
         self.abandon_previous();
         let req = self.core.send_query(sql)?;
         self.in_flight = Some(req);
-        let mut c = exec::MultiCollector::default();
+        let mut c = self.exec.multi_collector();
         loop {
             let r = match self.next_response(req) {
                 Ok(r) => r,
@@ -450,7 +450,7 @@ impl Connection {
         let name = self.exec.explicit_name();
         let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
         self.in_flight = Some(req);
-        let mut c = Collector::default();
+        let mut c = self.exec.collector();
         self.drive(req, &mut c, &mut |_| {})?;
         Ok(exec::statement_from(name, &c))
     }
@@ -495,6 +495,21 @@ impl Connection {
     /// A token that cancels the statement running on this connection, from another thread.
     pub fn cancel_token(&self) -> Option<CancelToken> {
         self.cancel.clone()
+    }
+
+    /// The types registered on this connection, beyond the built-in ones: what
+    /// [`Value`](crate::types::Value) uses to load enums, domains and types with a registered
+    /// loader. It starts as a copy of [`AdaptersMap::global`](crate::types::AdaptersMap::global).
+    pub fn adapters(&self) -> &crate::types::AdaptersMap {
+        self.exec.adapters()
+    }
+
+    /// Reads a type's description from `pg_type` ([`TypeInfo::fetch_blocking`]) and registers it on
+    /// this connection's [`adapters`](Self::adapters). `name` may be schema-qualified.
+    pub fn register_type(&mut self, name: &str) -> Result<TypeInfo, Error> {
+        let info = TypeInfo::fetch_blocking(self, name)?;
+        self.adapters().register(info.clone());
+        Ok(info)
     }
 
     /// Waits up to `timeout` for the next notification (`LISTEN`/`NOTIFY`); `Ok(None)` when
@@ -634,5 +649,22 @@ impl Iterator for Notifications<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.conn.next_notification(self.timeout).transpose()
+    }
+}
+
+impl TypeInfo {
+    /// Reads the description of the type called `name` (schema-qualified or not, resolved as
+    /// `::regtype` would) from `pg_type` and, for enums, composites and multiranges, their
+    /// labels, attributes or range type. An error if no such type exists.
+    pub fn fetch_blocking(conn: &mut Connection, name: &str) -> Result<TypeInfo, Error> {
+        let row = conn
+            .query_opt(TypeInfo::TYPE_QUERY, (name,))?
+            .ok_or_else(|| TypeInfo::not_found(name))?;
+        let (mut info, follow) = TypeInfo::from_type_row(&row)?;
+        if let Some((sql, param)) = follow {
+            let rows = conn.query(sql, (param,))?;
+            info.complete(&rows)?;
+        }
+        Ok(info)
     }
 }

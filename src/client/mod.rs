@@ -30,7 +30,7 @@ use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToState
 use crate::driver::{self, CancelToken, NoticeHandler, Notification};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
-use crate::types::{FromRow, Loader, Params, Row};
+use crate::types::{FromRow, Loader, Params, Row, TypeInfo};
 
 pub use copy::{CopyIn, CopyOut};
 pub use cursor::Cursor;
@@ -397,7 +397,7 @@ impl Connection {
         self.abandon_previous();
         let req = self.core.send_query(sql)?;
         self.in_flight = Some(req);
-        let mut c = exec::MultiCollector::default();
+        let mut c = self.exec.multi_collector();
         loop {
             let r = match self.next_response(req).await {
                 Ok(r) => r,
@@ -438,7 +438,7 @@ impl Connection {
         let name = self.exec.explicit_name();
         let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
         self.in_flight = Some(req);
-        let mut c = Collector::default();
+        let mut c = self.exec.collector();
         self.drive(req, &mut c, &mut |_| {}).await?;
         Ok(exec::statement_from(name, &c))
     }
@@ -495,6 +495,21 @@ impl Connection {
     /// thread.
     pub fn cancel_token(&self) -> Option<CancelToken> {
         self.cancel.clone()
+    }
+
+    /// The types registered on this connection, beyond the built-in ones: what
+    /// [`Value`](crate::types::Value) uses to load enums, domains and types with a registered
+    /// loader. It starts as a copy of [`AdaptersMap::global`](crate::types::AdaptersMap::global).
+    pub fn adapters(&self) -> &crate::types::AdaptersMap {
+        self.exec.adapters()
+    }
+
+    /// Reads a type's description from `pg_type` ([`TypeInfo::fetch`]) and registers it on
+    /// this connection's [`adapters`](Self::adapters). `name` may be schema-qualified.
+    pub async fn register_type(&mut self, name: &str) -> Result<TypeInfo, Error> {
+        let info = TypeInfo::fetch(self, name).await?;
+        self.adapters().register(info.clone());
+        Ok(info)
     }
 
     /// The next notification (`LISTEN`/`NOTIFY`), waiting for one if none was received yet.
@@ -601,5 +616,23 @@ impl RowStream<'_> {
     /// Rows affected, as reported by the command tag (available at the end).
     pub fn rows_affected(&self) -> u64 {
         self.collector.rows_affected()
+    }
+}
+
+impl TypeInfo {
+    /// Reads the description of the type called `name` (schema-qualified or not, resolved as
+    /// `::regtype` would) from `pg_type` and, for enums, composites and multiranges, their
+    /// labels, attributes or range type. An error if no such type exists.
+    pub async fn fetch(conn: &mut Connection, name: &str) -> Result<TypeInfo, Error> {
+        let row = conn
+            .query_opt(TypeInfo::TYPE_QUERY, (name,))
+            .await?
+            .ok_or_else(|| TypeInfo::not_found(name))?;
+        let (mut info, follow) = TypeInfo::from_type_row(&row)?;
+        if let Some((sql, param)) = follow {
+            let rows = conn.query(sql, (param,)).await?;
+            info.complete(&rows)?;
+        }
+        Ok(info)
     }
 }

@@ -213,6 +213,12 @@ impl Client {
         exec::scalar(self.query_one(statement, params).await?)
     }
 
+    /// The types registered on the connection (see
+    /// [`Connection::adapters`](crate::Connection::adapters)); a handle shared with it.
+    pub fn adapters(&self) -> crate::types::AdaptersMap {
+        self.shared.exec.lock().unwrap_or_else(|p| p.into_inner()).adapters().clone()
+    }
+
     /// Runs a query and maps every row with [`FromRow`].
     pub async fn query_as<T, S, P>(&self, statement: &S, params: P) -> Result<Vec<T>, Error>
     where

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{CommandComplete, RowDescription};
 use crate::protocol::{Format, Oid, TransactionStatus};
-use crate::types::{BindAdapter, Columns, Params, Row};
+use crate::types::{AdaptersMap, BindAdapter, Columns, Params, Row};
 
 use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
 use super::config::Config;
@@ -33,6 +33,8 @@ pub(crate) struct Exec {
     next_explicit: u64,
     /// Sync groups queued so far (see [`StatementCache::plan`]).
     group: u64,
+    /// The connection's registered types, handed to every result's columns.
+    adapters: AdaptersMap,
 }
 
 /// How an execution used the statement cache, for [`Exec::finish`].
@@ -64,7 +66,23 @@ impl Exec {
             prefix,
             next_explicit: 1,
             group: 0,
+            adapters: AdaptersMap::global().copy(),
         }
+    }
+
+    /// The connection's registered types.
+    pub(crate) fn adapters(&self) -> &AdaptersMap {
+        &self.adapters
+    }
+
+    /// A collector for one request, whose rows load with the connection's registered types.
+    pub(crate) fn collector(&self) -> Collector {
+        Collector { types: Some(self.adapters.clone()), ..Collector::default() }
+    }
+
+    /// A collector for a multi-statement simple query.
+    pub(crate) fn multi_collector(&self) -> MultiCollector {
+        MultiCollector { inner: self.collector(), ..MultiCollector::default() }
     }
 
     /// Records that a Sync was queued: the sync group ends.
@@ -150,15 +168,15 @@ impl Exec {
             self.note_sync();
         }
         let collector = match plan {
-            Plan::Unnamed => Collector::default(),
+            Plan::Unnamed => self.collector(),
             Plan::Prepare { name } => {
-                Collector { ticket: Ticket::Prepare(name), ..Collector::default() }
+                Collector { ticket: Ticket::Prepare(name), ..self.collector() }
             }
             Plan::Cached { name, columns } => {
-                Collector { preset: columns, ticket: Ticket::Cached(name), ..Collector::default() }
+                Collector { preset: columns, ticket: Ticket::Cached(name), ..self.collector() }
             }
             Plan::Pending { name } => {
-                Collector { ticket: Ticket::Cached(name), ..Collector::default() }
+                Collector { ticket: Ticket::Cached(name), ..self.collector() }
             }
         };
         Ok((req, collector))
@@ -215,7 +233,7 @@ impl Exec {
             Plan::Prepare { name } => Ticket::Prepare(name),
             Plan::Cached { name, .. } | Plan::Pending { name } => Ticket::Cached(name),
         };
-        Ok((req, Collector { ticket, ..Collector::default() }))
+        Ok((req, Collector { ticket, ..self.collector() }))
     }
 
     /// After queueing a request planned by the cache: when it could not be queued, the
@@ -311,6 +329,8 @@ pub(crate) enum Step {
 /// Turns the responses of one request into rows, a row count and the first error.
 #[derive(Default)]
 pub(crate) struct Collector {
+    /// The connection's registered types, for the result's columns.
+    types: Option<AdaptersMap>,
     columns: Option<Arc<Columns>>,
     /// Column descriptions given up front (a prepared statement's Bind has no Describe).
     preset: Option<Arc<Columns>>,
@@ -343,7 +363,7 @@ impl Collector {
     pub(crate) fn on_response(&mut self, r: Response) -> Result<Step, Error> {
         match r {
             Response::RowDescription(d) => {
-                self.columns = Some(Columns::from_description(&d));
+                self.columns = Some(Columns::describe(&d, self.types.as_ref()));
                 self.description = Some(d);
             }
             Response::NoData => self.columns = None,
@@ -489,7 +509,11 @@ pub(crate) fn statement_from(name: String, collector: &Collector) -> Statement {
     let columns = collector
         .description
         .as_ref()
-        .map(|d| Columns::from_description_with_formats(d, RESULT_FORMATS));
+        .map(|d| Columns::from_description_with_formats(d, RESULT_FORMATS))
+        .map(|c| match &collector.types {
+            Some(types) => Arc::new(Arc::unwrap_or_clone(c).with_types(types.clone())),
+            None => c,
+        });
     Statement { name: name.into(), param_types: collector.param_types.clone().into(), columns }
 }
 
@@ -592,7 +616,7 @@ impl MultiCollector {
     pub(crate) fn on_response(&mut self, r: Response) -> Result<bool, Error> {
         match r {
             Response::RowDescription(d) => {
-                self.columns = Some(Columns::from_description(&d));
+                self.columns = Some(Columns::describe(&d, self.inner.types.as_ref()));
                 self.rows.clear();
             }
             Response::DataRow(data) => {

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 
-use super::oid;
+use super::{AdaptersMap, oid};
 use crate::Error;
 use crate::protocol::{Format, Oid};
 
@@ -68,6 +68,27 @@ pub trait Loader<'a>: Sized {
     fn load_null(oid: Oid) -> Result<Self, Error> {
         let _ = oid;
         Err(Error::conversion("the value is NULL; load it into an Option"))
+    }
+
+    /// [`accepts`](Self::accepts), knowing the types registered on the connection the value
+    /// comes from. Rows call this form. Only types whose decoding depends on registered types
+    /// ([`Value`](super::Value), and containers that may hold one) need to override it; the
+    /// default ignores `types`.
+    fn accepts_with(types: &AdaptersMap, oid: Oid) -> bool {
+        let _ = types;
+        Self::accepts(oid)
+    }
+
+    /// [`load`](Self::load), knowing the types registered on the connection the value comes
+    /// from (see [`accepts_with`](Self::accepts_with)). Rows call this form.
+    fn load_with(
+        types: &AdaptersMap,
+        oid: Oid,
+        format: Format,
+        raw: &'a [u8],
+    ) -> Result<Self, Error> {
+        let _ = types;
+        Self::load(oid, format, raw)
     }
 }
 
@@ -131,6 +152,17 @@ impl<'a, T: Loader<'a>> Loader<'a> for Option<T> {
     }
     fn load_null(_oid: Oid) -> Result<Self, Error> {
         Ok(None)
+    }
+    fn accepts_with(types: &AdaptersMap, oid: Oid) -> bool {
+        T::accepts_with(types, oid)
+    }
+    fn load_with(
+        types: &AdaptersMap,
+        oid: Oid,
+        format: Format,
+        raw: &'a [u8],
+    ) -> Result<Self, Error> {
+        T::load_with(types, oid, format, raw).map(Some)
     }
 }
 

@@ -62,6 +62,7 @@
 //! the accessors documented to panic ([`Row::get`], [`Row::raw`], [`Row::get_bytes`]), which do
 //! so exactly where their `try_` forms return an error.
 
+mod adapters;
 mod bits;
 mod datetime;
 mod dumper;
@@ -74,11 +75,13 @@ pub mod oid;
 mod params;
 mod row;
 mod uuid;
+mod value;
 
 #[cfg(test)]
 mod tests;
 
 // One list of everything this module offers.
+pub use adapters::{AdaptersMap, TypeInfo, TypeKind, ValueLoader};
 pub use bits::BitVec;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
@@ -90,3 +93,4 @@ pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
 pub use uuid::Uuid;
+pub use value::Value;

@@ -22,6 +22,7 @@
 //! it too unless the result also has a column named exactly `Id`. The first matching column
 //! wins when several share a name (as in `SELECT a.id, b.id`); use positions to reach the others.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::loader::{Loader, type_label};
-use super::oid;
+use super::{AdaptersMap, Value, oid};
 use crate::Error;
 use crate::protocol::backend::{DataRow, FieldDescription, RowDescription};
 use crate::protocol::{Format, Oid};
@@ -122,12 +123,33 @@ impl From<FieldDescription<'_>> for Column {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Columns {
     columns: Box<[Column]>,
+    /// The types registered on the connection the result came from (`None`: the global map).
+    types: Option<AdaptersMap>,
 }
 
 impl Columns {
     /// The columns a RowDescription describes, with the formats it gives.
     pub fn from_description(description: &RowDescription) -> Arc<Self> {
         Arc::new(description.fields().map(Column::from).collect())
+    }
+
+    /// The columns a RowDescription describes, loading values with `types` when given.
+    pub(crate) fn describe(description: &RowDescription, types: Option<&AdaptersMap>) -> Arc<Self> {
+        let mut columns: Columns = description.fields().map(Column::from).collect();
+        columns.types = types.cloned();
+        Arc::new(columns)
+    }
+
+    /// These columns, loading values with the types registered in `types` (a connection's
+    /// [`AdaptersMap`]) rather than the global map.
+    pub fn with_types(mut self, types: AdaptersMap) -> Self {
+        self.types = Some(types);
+        self
+    }
+
+    /// The registered types values of these columns load with.
+    pub fn types(&self) -> &AdaptersMap {
+        self.types.as_ref().unwrap_or_else(|| AdaptersMap::global())
     }
 
     /// The columns a RowDescription describes, with the result formats requested in Bind
@@ -191,7 +213,7 @@ impl Columns {
 
 impl FromIterator<Column> for Columns {
     fn from_iter<I: IntoIterator<Item = Column>>(iter: I) -> Self {
-        Self { columns: iter.into_iter().collect() }
+        Self { columns: iter.into_iter().collect(), types: None }
     }
 }
 
@@ -368,14 +390,43 @@ impl Row {
                 short_type_name(std::any::type_name::<T>())
             )
         };
-        if !T::accepts(oid) {
+        let types = self.columns.types();
+        if !T::accepts_with(types, oid) {
             return Err(Error::conversion(format!("{}: the type is not accepted", context())));
         }
         let loaded = match self.value(i) {
-            Some(raw) => T::load(oid, column.format, raw),
+            Some(raw) => T::load_with(types, oid, column.format, raw),
             None => T::load_null(oid),
         };
         loaded.map_err(|e| e.conversion_context(context()))
+    }
+
+    /// Every column as a dynamic [`Value`], by name, like psycopg's `dict_row`. When several
+    /// columns share a name, the first one is kept.
+    ///
+    /// # Panics
+    ///
+    /// When a value cannot be loaded, as [`try_to_map`](Self::try_to_map) reports.
+    #[track_caller]
+    pub fn to_map(&self) -> BTreeMap<String, Value> {
+        match self.try_to_map() {
+            Ok(map) => map,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Every column as a dynamic [`Value`], by name (see [`to_map`](Self::to_map)).
+    ///
+    /// Fails only on a malformed value or when a loader registered in the connection's
+    /// [`AdaptersMap`] fails.
+    pub fn try_to_map(&self) -> Result<BTreeMap<String, Value>, Error> {
+        let mut map = BTreeMap::new();
+        for (i, column) in self.columns.as_slice().iter().enumerate() {
+            if !map.contains_key(column.name()) {
+                map.insert(column.name().to_owned(), self.try_get(i)?);
+            }
+        }
+        Ok(map)
     }
 
     /// The raw bytes of a column's value, in the column's [`format`](Column::format); `None`

@@ -17,3 +17,4 @@ mod session;
 mod transactions;
 mod types_datetime;
 mod types_scalar;
+mod types_value;

@@ -1,0 +1,417 @@
+//! [`Value`]: a dynamic value of any PostgreSQL type, for code that does not know its column
+//! types in advance (psycopg's `dict_row`, generic tools, migrations).
+
+use bytes::{BufMut, BytesMut};
+
+use super::adapters::{AdaptersMap, TypeKind};
+use super::{
+    BitVec, Date, Dumper, Interval, IpNetwork, IsNull, Loader, MacAddr, MacAddr8, Money, Numeric,
+    Time, TimeTz, Timestamp, TimestampTz, Uuid, oid,
+};
+use crate::Error;
+use crate::protocol::{Format, Oid};
+
+/// How many domains over domains a registered type may stack before it is treated as unknown.
+const MAX_DOMAIN_DEPTH: usize = 32;
+
+/// A value of any PostgreSQL type, loaded without a Rust type to guide it.
+///
+/// As a result, `row.get::<_, Value>(i)` (or [`Row::to_map`](super::Row::to_map)) picks the
+/// variant from the column's type: each built-in type has its own variant, holding the same
+/// Rust type a typed load would give; types registered in the connection's
+/// [`AdaptersMap`] (enums, domains, types with a registered loader) load as what their
+/// description says; anything else is [`Value::Other`] (binary) or [`Value::Text`] (text
+/// format), keeping its bytes.
+///
+/// As a parameter, a `Value` is sent as the type it was loaded from, so a row read with
+/// `Value`s can be written back unchanged. [`Value::Text`] is the exception: like any string,
+/// it goes with an unspecified type so that the server infers it from the context.
+///
+/// | variant | PostgreSQL types |
+/// |---|---|
+/// | `Null` | SQL NULL (of any type) |
+/// | `Bool` | `bool` |
+/// | `Int2`, `Int4`, `Int8` | `int2`, `int4`, `int8` |
+/// | `Oid` | `oid` |
+/// | `Float4`, `Float8` | `float4`, `float8` |
+/// | `Numeric`, `Money` | `numeric`, `money` |
+/// | `Text` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, and any type in text format that nothing else claims |
+/// | `Bytea` | `bytea` |
+/// | `Uuid` | `uuid` |
+/// | `Json`, `Jsonb` | `json`, `jsonb` (the document's text) |
+/// | `Date`, `Time`, `TimeTz`, `Timestamp`, `TimestampTz`, `Interval` | the date/time types |
+/// | `Inet`, `Cidr`, `MacAddr`, `MacAddr8` | the network types |
+/// | `Bit` | `bit`, `varbit` |
+/// | `Enum` | an enum registered in the [`AdaptersMap`] |
+/// | `Other` | a type the driver cannot decode: its OID, format and bytes |
+///
+/// ```
+/// use pgtusk::protocol::Format;
+/// use pgtusk::types::{oid, Loader, Value};
+///
+/// assert_eq!(Value::load(oid::INT4, Format::Binary, &7_i32.to_be_bytes())?, Value::Int4(7));
+/// assert_eq!(Value::load(oid::TEXT, Format::Text, b"hi")?, Value::Text("hi".into()));
+/// assert_eq!(Value::load_null(oid::INT4)?, Value::Null);
+/// assert_eq!(Value::from(7_i64), Value::Int8(7));
+/// # Ok::<(), pgtusk::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// `bool`.
+    Bool(bool),
+    /// `int2`.
+    Int2(i16),
+    /// `int4`.
+    Int4(i32),
+    /// `int8`.
+    Int8(i64),
+    /// `oid`.
+    Oid(u32),
+    /// `float4`.
+    Float4(f32),
+    /// `float8`.
+    Float8(f64),
+    /// `numeric`.
+    Numeric(Numeric),
+    /// `money`.
+    Money(Money),
+    /// A string (see the table above).
+    Text(String),
+    /// `bytea`.
+    Bytea(Vec<u8>),
+    /// `uuid`.
+    Uuid(Uuid),
+    /// `json`, as its text.
+    Json(String),
+    /// `jsonb`, as its text.
+    Jsonb(String),
+    /// `date`.
+    Date(Date),
+    /// `time`.
+    Time(Time),
+    /// `timetz`.
+    TimeTz(TimeTz),
+    /// `timestamp`.
+    Timestamp(Timestamp),
+    /// `timestamptz`.
+    TimestampTz(TimestampTz),
+    /// `interval`.
+    Interval(Interval),
+    /// `inet`.
+    Inet(IpNetwork),
+    /// `cidr`.
+    Cidr(IpNetwork),
+    /// `macaddr`.
+    MacAddr(MacAddr),
+    /// `macaddr8`.
+    MacAddr8(MacAddr8),
+    /// `bit` or `varbit` (sent as `varbit`).
+    Bit(BitVec),
+    /// A label of a registered enum type.
+    Enum {
+        /// The enum type's OID.
+        type_oid: Oid,
+        /// The label.
+        label: String,
+    },
+    /// A value of a type the driver cannot decode, as it arrived.
+    Other {
+        /// The value's type OID.
+        type_oid: Oid,
+        /// The format of `bytes`.
+        format: Format,
+        /// The value's bytes.
+        bytes: Vec<u8>,
+    },
+}
+
+impl Value {
+    /// True for [`Value::Null`].
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The string of a `Text`, `Json`, `Jsonb` or `Enum` value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) | Value::Json(s) | Value::Jsonb(s) => Some(s),
+            Value::Enum { label, .. } => Some(label),
+            _ => None,
+        }
+    }
+
+    /// The value of an integer variant (`Int2`, `Int4`, `Int8`, `Oid`) as `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Value::Int2(v) => Some(v.into()),
+            Value::Int4(v) => Some(v.into()),
+            Value::Int8(v) => Some(v),
+            Value::Oid(v) => Some(v.into()),
+            _ => None,
+        }
+    }
+
+    /// Loads a value of a type that is not built in, from what `types` knows about it.
+    fn load_registered(
+        types: &AdaptersMap,
+        type_oid: Oid,
+        format: Format,
+        raw: &[u8],
+    ) -> Result<Value, Error> {
+        if let Some(loader) = types.loader(type_oid) {
+            return loader(format, raw);
+        }
+        let info = types.get(type_oid);
+        match info.as_deref().map(|t| &t.kind) {
+            Some(TypeKind::Enum { labels }) => {
+                let label = std::str::from_utf8(raw)
+                    .map_err(|_| Error::conversion("an enum label is not valid UTF-8"))?;
+                if !labels.is_empty() && !labels.iter().any(|l| l == label) {
+                    return Err(Error::conversion(format!(
+                        "{label:?} is not a label of the enum with OID {type_oid}"
+                    )));
+                }
+                Ok(Value::Enum { type_oid, label: label.to_owned() })
+            }
+            Some(&TypeKind::Domain { base }) => {
+                // Follow the chain of domains to a type that is not one (a registered cycle,
+                // which no server produces, ends as `Other`).
+                let mut base = base;
+                for _ in 0..MAX_DOMAIN_DEPTH {
+                    match types.get(base).map(|t| t.kind.clone()) {
+                        Some(TypeKind::Domain { base: next }) => base = next,
+                        _ => return Value::load_with(types, base, format, raw),
+                    }
+                }
+                Ok(Value::Other { type_oid, format, bytes: raw.to_vec() })
+            }
+            _ => Ok(match (format, std::str::from_utf8(raw)) {
+                (Format::Text, Ok(text)) => Value::Text(text.to_owned()),
+                _ => Value::Other { type_oid, format, bytes: raw.to_vec() },
+            }),
+        }
+    }
+}
+
+/// Every type: see [`Value`].
+impl Loader<'_> for Value {
+    fn accepts(_oid: Oid) -> bool {
+        true
+    }
+
+    /// Loads with the [global](AdaptersMap::global) registry; rows use their connection's.
+    fn load(type_oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
+        Value::load_with(AdaptersMap::global(), type_oid, format, raw)
+    }
+
+    fn load_null(_oid: Oid) -> Result<Self, Error> {
+        Ok(Value::Null)
+    }
+
+    fn load_with(
+        types: &AdaptersMap,
+        type_oid: Oid,
+        format: Format,
+        raw: &[u8],
+    ) -> Result<Self, Error> {
+        macro_rules! load {
+            ($variant:ident, $ty:ty) => {
+                <$ty>::load(type_oid, format, raw).map(Value::$variant)
+            };
+        }
+        match type_oid {
+            oid::BOOL => load!(Bool, bool),
+            oid::INT2 => load!(Int2, i16),
+            oid::INT4 => load!(Int4, i32),
+            oid::INT8 => load!(Int8, i64),
+            oid::OID => load!(Oid, u32),
+            oid::FLOAT4 => load!(Float4, f32),
+            oid::FLOAT8 => load!(Float8, f64),
+            oid::NUMERIC => load!(Numeric, Numeric),
+            oid::MONEY => load!(Money, Money),
+            oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::CHAR | oid::UNKNOWN => {
+                load!(Text, String)
+            }
+            oid::BYTEA => load!(Bytea, Vec<u8>),
+            oid::UUID => load!(Uuid, Uuid),
+            oid::JSON => load!(Json, String),
+            oid::JSONB => load!(Jsonb, String),
+            oid::DATE => load!(Date, Date),
+            oid::TIME => load!(Time, Time),
+            oid::TIMETZ => load!(TimeTz, TimeTz),
+            oid::TIMESTAMP => load!(Timestamp, Timestamp),
+            oid::TIMESTAMPTZ => load!(TimestampTz, TimestampTz),
+            oid::INTERVAL => load!(Interval, Interval),
+            oid::INET => load!(Inet, IpNetwork),
+            oid::CIDR => load!(Cidr, IpNetwork),
+            oid::MACADDR => load!(MacAddr, MacAddr),
+            oid::MACADDR8 => load!(MacAddr8, MacAddr8),
+            oid::BIT | oid::VARBIT => load!(Bit, BitVec),
+            _ => Value::load_registered(types, type_oid, format, raw),
+        }
+    }
+}
+
+/// Sent as the type it holds (see [`Value`]).
+impl Dumper for Value {
+    fn type_oid(&self) -> Oid {
+        match self {
+            Value::Null | Value::Text(_) => 0,
+            Value::Bool(v) => v.type_oid(),
+            Value::Int2(v) => v.type_oid(),
+            Value::Int4(v) => v.type_oid(),
+            Value::Int8(v) => v.type_oid(),
+            Value::Oid(v) => v.type_oid(),
+            Value::Float4(v) => v.type_oid(),
+            Value::Float8(v) => v.type_oid(),
+            Value::Numeric(v) => v.type_oid(),
+            Value::Money(v) => v.type_oid(),
+            Value::Bytea(v) => v.type_oid(),
+            Value::Uuid(v) => v.type_oid(),
+            Value::Json(_) => oid::JSON,
+            Value::Jsonb(_) => oid::JSONB,
+            Value::Date(v) => v.type_oid(),
+            Value::Time(v) => v.type_oid(),
+            Value::TimeTz(v) => v.type_oid(),
+            Value::Timestamp(v) => v.type_oid(),
+            Value::TimestampTz(v) => v.type_oid(),
+            Value::Interval(v) => v.type_oid(),
+            Value::Inet(_) => oid::INET,
+            Value::Cidr(_) => oid::CIDR,
+            Value::MacAddr(v) => v.type_oid(),
+            Value::MacAddr8(v) => v.type_oid(),
+            Value::Bit(v) => v.type_oid(),
+            Value::Enum { type_oid, .. } | Value::Other { type_oid, .. } => *type_oid,
+        }
+    }
+
+    fn format(&self) -> Format {
+        match self {
+            Value::Text(_) | Value::Json(_) | Value::Enum { .. } => Format::Text,
+            Value::Other { format, .. } => *format,
+            _ => Format::Binary,
+        }
+    }
+
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Bool(v) => v.dump(buf),
+            Value::Int2(v) => v.dump(buf),
+            Value::Int4(v) => v.dump(buf),
+            Value::Int8(v) => v.dump(buf),
+            Value::Oid(v) => v.dump(buf),
+            Value::Float4(v) => v.dump(buf),
+            Value::Float8(v) => v.dump(buf),
+            Value::Numeric(v) => v.dump(buf),
+            Value::Money(v) => v.dump(buf),
+            Value::Bytea(v) => v.dump(buf),
+            Value::Uuid(v) => v.dump(buf),
+            Value::Jsonb(s) => super::Jsonb(s.as_str()).dump(buf),
+            Value::Date(v) => v.dump(buf),
+            Value::Time(v) => v.dump(buf),
+            Value::TimeTz(v) => v.dump(buf),
+            Value::Timestamp(v) => v.dump(buf),
+            Value::TimestampTz(v) => v.dump(buf),
+            Value::Interval(v) => v.dump(buf),
+            // `cidr` has the same binary form (the server checks the host bits).
+            Value::Inet(v) | Value::Cidr(v) => v.dump(buf),
+            Value::MacAddr(v) => v.dump(buf),
+            Value::MacAddr8(v) => v.dump(buf),
+            Value::Bit(v) => v.dump(buf),
+            Value::Text(s) | Value::Json(s) | Value::Enum { label: s, .. } => {
+                buf.put_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Value::Other { bytes, .. } => {
+                buf.put_slice(bytes);
+                Ok(IsNull::No)
+            }
+        }
+    }
+}
+
+/// `From` conversions into the variant that holds each Rust type.
+macro_rules! value_from {
+    ($($ty:ty => $variant:ident),* $(,)?) => {
+        $(
+            impl From<$ty> for Value {
+                fn from(v: $ty) -> Self {
+                    Value::$variant(v.into())
+                }
+            }
+        )*
+    };
+}
+
+value_from! {
+    bool => Bool, i16 => Int2, i32 => Int4, i64 => Int8, u32 => Oid, f32 => Float4,
+    f64 => Float8, Numeric => Numeric, Money => Money, String => Text, &str => Text,
+    Vec<u8> => Bytea, &[u8] => Bytea, Uuid => Uuid, Date => Date, Time => Time, TimeTz => TimeTz,
+    Timestamp => Timestamp, TimestampTz => TimestampTz, Interval => Interval, MacAddr => MacAddr,
+    MacAddr8 => MacAddr8, BitVec => Bit,
+}
+
+/// `None` is [`Value::Null`].
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TypeInfo;
+
+    #[test]
+    fn malformed_built_in_values_are_errors() {
+        assert!(Value::load(oid::INT4, Format::Binary, &[0, 1]).is_err());
+        assert!(Value::load(oid::UUID, Format::Text, b"not-a-uuid").is_err());
+        assert!(Value::load(oid::TEXT, Format::Binary, &[0xff]).is_err());
+    }
+
+    #[test]
+    fn registered_kinds_decide_the_variant() {
+        let map = AdaptersMap::new();
+        map.register(TypeInfo::new(70_000, "d", 0, TypeKind::Domain { base: oid::INT8 }));
+        map.register(TypeInfo::new(70_001, "e", 0, TypeKind::Enum { labels: vec!["x".into()] }));
+        let raw = 5_i64.to_be_bytes();
+        assert_eq!(Value::load_with(&map, 70_000, Format::Binary, &raw).unwrap(), Value::Int8(5));
+        let e = Value::load_with(&map, 70_001, Format::Binary, b"x").unwrap();
+        assert_eq!(e, Value::Enum { type_oid: 70_001, label: "x".into() });
+        assert!(Value::load_with(&map, 70_001, Format::Binary, b"y").is_err());
+        // Unknown types keep their bytes; text stays text.
+        let other = Value::load_with(&map, 70_002, Format::Binary, &[1, 2]).unwrap();
+        assert_eq!(
+            other,
+            Value::Other { type_oid: 70_002, format: Format::Binary, bytes: vec![1, 2] }
+        );
+        assert_eq!(other.type_oid(), 70_002);
+        assert_eq!(
+            Value::load_with(&map, 70_002, Format::Text, b"t").unwrap(),
+            Value::Text("t".into())
+        );
+        // A domain registered as its own base does not loop.
+        map.register(TypeInfo::new(70_003, "loop", 0, TypeKind::Domain { base: 70_003 }));
+        assert!(Value::load_with(&map, 70_003, Format::Binary, &[1]).is_ok());
+        map.register(TypeInfo::new(70_004, "a", 0, TypeKind::Domain { base: 70_005 }));
+        map.register(TypeInfo::new(70_005, "b", 0, TypeKind::Domain { base: 70_004 }));
+        assert!(Value::load_with(&map, 70_004, Format::Binary, &[1]).is_ok());
+    }
+
+    #[test]
+    fn dumps_with_the_loaded_type() {
+        let mut buf = BytesMut::new();
+        let v = Value::Enum { type_oid: 70_001, label: "x".into() };
+        assert_eq!((v.type_oid(), v.format()), (70_001, Format::Text));
+        assert_eq!(v.dump(&mut buf).unwrap(), IsNull::No);
+        assert_eq!(&buf[..], b"x");
+        assert_eq!(Value::Null.dump(&mut buf).unwrap(), IsNull::Yes);
+        assert_eq!(Value::from(None::<i32>), Value::Null);
+        assert_eq!(Value::Cidr("10.0.0.0/8".parse().unwrap()).type_oid(), oid::CIDR);
+    }
+}
