@@ -119,6 +119,20 @@ impl Pipeline<'_> {
         self.batch.push(&mut conn.exec, &mut conn.core, statement.statement_ref(), &params, true)
     }
 
+    /// Queues the preparation of a named statement (Parse + Describe); the result's
+    /// [`statement`](PipelineResults::statement) gives the [`Statement`](crate::conn::Statement),
+    /// which later pipelines and calls can execute. Statements prepared this way are not in
+    /// the automatic cache.
+    pub fn prepare(&mut self, sql: &str) -> ItemId {
+        self.prepare_typed(sql, &[])
+    }
+
+    /// [`prepare`](Self::prepare) with some parameter types given (0 = let the server infer).
+    pub fn prepare_typed(&mut self, sql: &str, types: &[crate::protocol::Oid]) -> ItemId {
+        let conn = &mut *self.conn;
+        self.batch.push_prepare(&mut conn.exec, &mut conn.core, sql, types)
+    }
+
     /// Ends the current sync group: an error in it aborts the rest of the group only.
     pub fn sync(&mut self) -> Result<(), Error> {
         let conn = &mut *self.conn;

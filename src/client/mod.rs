@@ -436,7 +436,7 @@ impl Connection {
     ) -> Result<Statement, Error> {
         self.abandon_previous();
         let name = self.exec.explicit_name();
-        let req = exec::send_prepare(&mut self.core, &name, sql, types)?;
+        let req = exec::send_prepare(&mut self.core, &name, sql, types, true)?;
         self.in_flight = Some(req);
         let mut c = self.exec.collector();
         self.drive(req, &mut c, &mut |_| {}).await?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{CommandComplete, RowDescription};
 use crate::protocol::{Format, Oid, TransactionStatus};
-use crate::types::{AdaptersMap, BindAdapter, Columns, Params, Row};
+use crate::types::{AdaptersMap, BindAdapter, Columns, Params, Row, type_label};
 
 use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
 use super::config::Config;
@@ -134,6 +134,7 @@ impl Exec {
                 (self.cache.plan(sql, &self.types, self.group), sql)
             }
             StatementRef::Prepared(stmt) => {
+                check_param_types(&stmt.param_types, params)?;
                 (Plan::Cached { name: stmt.name.clone(), columns: stmt.columns.clone() }, "")
             }
         };
@@ -290,6 +291,54 @@ impl Exec {
     }
 }
 
+/// OIDs from here on belong to objects users create (`FirstNormalObjectId`).
+const FIRST_USER_OID: Oid = 16_384;
+
+/// Refuses parameters that do not fit a prepared statement: a wrong count, or a binary value
+/// of another type than the parameter's. The server reads binary bytes as its own type, which
+/// is an error at best and a wrong value at worst (8 bytes of `float8` read as `int8`).
+/// Types created by users (domains, enums...) cannot be checked here and pass, as do values in
+/// text format, which the server parses.
+fn check_param_types<P: Params + ?Sized>(expected: &[Oid], params: &P) -> Result<(), Error> {
+    if expected.len() != params.len() {
+        return Err(Error::misuse(format!(
+            "the statement takes {} parameters, {} were given",
+            expected.len(),
+            params.len()
+        )));
+    }
+    for (i, &want) in expected.iter().enumerate() {
+        let have = params.type_oid(i);
+        let fits = params.format(i) == Format::Text
+            || have == 0
+            || have == want
+            || want >= FIRST_USER_OID
+            || have >= FIRST_USER_OID
+            || same_binary_form(want, have);
+        if !fits {
+            return Err(Error::conversion(format!(
+                "parameter ${} is {}, but the statement expects {}",
+                i + 1,
+                type_label(have),
+                type_label(want)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Built-in types that share one binary form: the OID-like integers, and the strings.
+fn same_binary_form(a: Oid, b: Oid) -> bool {
+    use crate::types::oid::*;
+    let family = |t: Oid| match t {
+        OID | REGPROC | REGPROCEDURE | REGOPER | REGOPERATOR | REGCLASS | REGTYPE | REGCONFIG
+        | REGDICTIONARY | REGNAMESPACE | REGROLE | REGCOLLATION => 1,
+        TEXT | VARCHAR | BPCHAR | NAME => 2,
+        _ => 0,
+    };
+    family(a) != 0 && family(a) == family(b)
+}
+
 /// Queues the next batch of a suspended portal (the unnamed one): Execute with a row limit,
 /// then Sync (inside a transaction block the portal survives the Sync).
 pub(crate) fn send_portal_batch(
@@ -302,17 +351,19 @@ pub(crate) fn send_portal_batch(
     })
 }
 
-/// Queues a Parse + Describe of `sql` as statement `name` (explicit `prepare`).
+/// Queues a Parse + Describe of `sql` as statement `name` (explicit `prepare`), with a Sync
+/// unless it is a pipeline item.
 pub(crate) fn send_prepare(
     core: &mut ConnectionCore,
     name: &str,
     sql: &str,
     types: &[Oid],
+    sync: bool,
 ) -> Result<RequestId, Error> {
     core.submit(|r| {
         r.parse(name, sql, types)?;
         r.describe_statement(name)?;
-        r.sync()
+        if sync { r.sync() } else { Ok(()) }
     })
 }
 

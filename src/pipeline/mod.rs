@@ -17,10 +17,11 @@
 //! failure. Transaction status after the pipeline is the server's, from the last
 //! ReadyForQuery.
 
-use crate::conn::exec::{Collector, Exec, Step};
+use crate::conn::Statement;
+use crate::conn::exec::{Collector, Exec, Step, send_prepare, statement_from};
 use crate::conn::{ConnectionCore, RequestId, Response, StatementRef};
 use crate::error::{Error, ErrorKind};
-use crate::protocol::TransactionStatus;
+use crate::protocol::{Oid, TransactionStatus};
 use crate::types::{Params, Row};
 
 /// Names one item of a pipeline, to find its result in [`PipelineResults`].
@@ -46,12 +47,14 @@ pub(crate) fn is_copy(sql: &str) -> bool {
 }
 
 /// What a pipeline item keeps of its results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Keep {
     /// The row count only.
     Count,
     /// The rows.
     Rows,
+    /// The statement an explicit prepare creates, under this name.
+    Statement(String),
 }
 
 struct Item {
@@ -114,6 +117,29 @@ impl Batch {
         ItemId(self.items.len() - 1)
     }
 
+    /// Queues a Parse + Describe of `sql` as a named statement (no Sync).
+    pub(crate) fn push_prepare(
+        &mut self,
+        exec: &mut Exec,
+        core: &mut ConnectionCore,
+        sql: &str,
+        types: &[Oid],
+    ) -> ItemId {
+        let name = exec.explicit_name();
+        let item = match send_prepare(core, &name, sql, types, false) {
+            Ok(req) => {
+                self.sent.push((req, self.items.len()));
+                let mut collector = exec.collector();
+                collector.retried = true;
+                Item { keep: Keep::Statement(name), collector, rows: Vec::new(), early_error: None }
+            }
+            Err(e) => return self.push_error(Keep::Statement(name), e),
+        };
+        self.items.push(item);
+        self.open_group = true;
+        ItemId(self.items.len() - 1)
+    }
+
     fn push_error(&mut self, keep: Keep, error: Error) -> ItemId {
         self.items.push(Item {
             keep,
@@ -169,7 +195,7 @@ impl Batch {
     pub(crate) fn on_response(&mut self, req: RequestId, r: Response) -> Result<(), Error> {
         if let Some(item) = self.find(req).and_then(|i| self.items.get_mut(i)) {
             if let Step::Row(row) = item.collector.on_response(r)?
-                && item.keep == Keep::Rows
+                && matches!(item.keep, Keep::Rows)
             {
                 item.rows.push(row);
             }
@@ -189,9 +215,14 @@ impl Batch {
                     Some(e) => Err(e),
                     None => exec.finish(&mut item.collector, status),
                 };
+                let statement = match (&result, item.keep) {
+                    (Ok(()), Keep::Statement(name)) => Some(statement_from(name, &item.collector)),
+                    _ => None,
+                };
                 ItemResult {
                     rows: item.rows,
                     rows_affected: item.collector.rows_affected(),
+                    statement,
                     error: result.err(),
                 }
             })
@@ -205,6 +236,7 @@ impl Batch {
 pub struct ItemResult {
     rows: Vec<Row>,
     rows_affected: u64,
+    statement: Option<Statement>,
     error: Option<Error>,
 }
 
@@ -222,6 +254,16 @@ impl ItemResult {
         match &self.error {
             Some(e) => Err(e.clone()),
             None => Ok(self.rows_affected),
+        }
+    }
+
+    /// The statement a `prepare` item created, or the item's error (a misuse error for an
+    /// item that was not a `prepare`).
+    pub fn statement(&self) -> Result<&Statement, Error> {
+        match (&self.error, &self.statement) {
+            (Some(e), _) => Err(e.clone()),
+            (None, Some(s)) => Ok(s),
+            (None, None) => Err(Error::misuse("this pipeline item did not prepare a statement")),
         }
     }
 
@@ -261,6 +303,11 @@ impl PipelineResults {
     /// The rows affected by an item, or its error.
     pub fn rows_affected(&self, item: ItemId) -> Result<u64, Error> {
         self.item(item)?.rows_affected()
+    }
+
+    /// The statement a `prepare` item created, or its error.
+    pub fn statement(&self, item: ItemId) -> Result<&Statement, Error> {
+        self.item(item)?.statement()
     }
 
     /// Every result, in item order.

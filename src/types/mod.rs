@@ -87,6 +87,7 @@ pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
 pub use json::{Json, Jsonb};
 pub use loader::Loader;
+pub(crate) use loader::type_label;
 pub use money::Money;
 pub use net::{IpNetwork, MacAddr, MacAddr8};
 pub use numeric::Numeric;

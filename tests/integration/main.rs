@@ -9,6 +9,7 @@ mod copy;
 mod errors;
 mod pgbouncer;
 mod pipeline;
+mod pipeline_scenarios;
 mod protocol;
 mod queries;
 mod query_async;
