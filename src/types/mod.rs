@@ -64,6 +64,8 @@
 
 mod bits;
 mod datetime;
+#[cfg(feature = "derive")]
+pub mod derives;
 mod dumper;
 mod json;
 mod loader;
@@ -72,6 +74,7 @@ mod net;
 mod numeric;
 pub mod oid;
 mod params;
+pub mod record;
 mod row;
 mod uuid;
 
