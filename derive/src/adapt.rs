@@ -162,6 +162,13 @@ impl Ctx<'_> {
     fn enum_dumper(&self, labels: &[(syn::Ident, String)]) -> TokenStream {
         let p = &self.p;
         let arms = labels.iter().map(|(v, l)| quote!(Self::#v => #l,));
+        // An enum without variants has no value to write (and `put_label` would be
+        // unreachable code in the user's crate).
+        let write = if labels.is_empty() {
+            quote!(match *self {})
+        } else {
+            quote!(#p::put_label(buf, match *self { #(#arms)* }))
+        };
         self.dumper_impl(
             &[],
             quote! {
@@ -173,7 +180,7 @@ impl Ctx<'_> {
                     #p::Format::Text
                 }
                 fn dump(&self, buf: &mut #p::BytesMut) -> ::core::result::Result<#p::IsNull, #p::Error> {
-                    #p::put_label(buf, match *self { #(#arms)* })
+                    #write
                 }
             },
         )
@@ -277,12 +284,9 @@ impl Ctx<'_> {
 
     fn newtype_loader(&self, member: &Member, ty: &Type) -> TokenStream {
         let (krate, p) = (&self.krate, &self.p);
-        // The inner type's own lifetime-generic impl: `&'__a str` would need the type to
-        // borrow, which `reject_lifetimes` has ruled out.
-        let mut bounds = vec![quote!(#ty: #krate::Loader<'__a>)];
-        bounds.retain(|_| {
-            self.input.generics.params.iter().any(|g| matches!(g, syn::GenericParam::Type(_)))
-        });
+        // Added only for generic types (see `add_bounds`); a concrete inner type is checked
+        // where it is called.
+        let bounds = [quote!(#ty: #krate::Loader<'__a>)];
         let wrap = quote!(|v| Self { #member: v });
         let body = quote! {
             fn accepts(oid: #p::Oid) -> bool {

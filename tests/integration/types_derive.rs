@@ -359,6 +359,21 @@ struct Generic<T> {
     value: T,
 }
 
+/// The derives with pgtusk under another name (`#[pgtusk(crate = "...")]`).
+mod renamed {
+    use pgtusk as pg;
+
+    #[derive(Debug, PartialEq, pg::FromRow)]
+    #[pgtusk(crate = "pg")]
+    pub struct Row {
+        pub id: Id,
+    }
+
+    #[derive(Debug, PartialEq, pg::Dumper, pg::Loader)]
+    #[pgtusk(crate = "pg")]
+    pub struct Id(pub i32);
+}
+
 dual_test! {
     /// `query_as` with every FromRow attribute, and the errors that name the column.
     fn from_row_attributes(t) {
@@ -398,6 +413,10 @@ dual_test! {
         assert_eq!(rows, [ByPosition(1, 65535, None)]);
         assert!(aw!(conn.query_as::<ByPosition, _, _>("SELECT 1::int8, 65536::int8, 'x'", ())).is_err());
         assert!(aw!(conn.query_as::<ByPosition, _, _>("SELECT 1::int8, 2::int8", ())).is_err());
+
+        let r: Vec<renamed::Row> =
+            aw!(conn.query_as("SELECT $1 AS id", (renamed::Id(4),))).unwrap();
+        assert_eq!(r, [renamed::Row { id: renamed::Id(4) }]);
 
         let g: Vec<Generic<Numeric>> = aw!(conn.query_as("SELECT 1.5 AS \"VALUE\"", ())).unwrap();
         assert_eq!(g[0].value, "1.5".parse().unwrap());
