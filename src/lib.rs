@@ -118,6 +118,8 @@
 //! - `tokio` (default): the async [`Connection`].
 //! - `rustls` (default): TLS with the ring provider. Without it, `sslmode=prefer` means
 //!   plaintext and stricter modes fail.
+//! - `derive` (default): `#[derive(FromRow)]`, and `#[derive(Dumper, Loader)]` for PostgreSQL
+//!   enums, composite types and domains (see [`types::record`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocking;
@@ -141,6 +143,9 @@ pub use driver::{CancelToken, Notification};
 pub use error::{DbError, Error, ErrorKind, ErrorPosition, SqlState};
 // The paved path: what most programs need, at the crate root.
 pub use types::{Dumper, FromRow, Loader, Params, Row};
+// The derive macros live in the macro namespace beside the traits of the same names.
+#[cfg(feature = "derive")]
+pub use pgtusk_derive::{Dumper, FromRow, Loader};
 
 #[cfg(feature = "tokio")]
 pub use client::{

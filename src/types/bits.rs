@@ -186,6 +186,12 @@ impl Dumper for BitVec {
         }
         Ok(IsNull::No)
     }
+    /// The `0`/`1` digits.
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        let _ = self.checked_bytes()?;
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
+    }
 }
 
 #[cfg(test)]

@@ -95,6 +95,33 @@ pub trait Dumper: Send + Sync {
     /// On error the whole message being encoded is abandoned (and its buffer restored), so an
     /// implementation need not undo a partial write.
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error>;
+
+    /// Appends the value in PostgreSQL's **text input form**, whatever [`format`](Self::format)
+    /// is; returns `Ok(IsNull::Yes)` for SQL NULL, in which case nothing is written.
+    ///
+    /// This is the form used where a value is nested in a text container: a field of a
+    /// composite literal (`(1,"a b")`) or an element of a text array. The default writes
+    /// [`dump`](Self::dump)'s bytes when the format is text, and fails otherwise (a type sent
+    /// in binary must provide its text form here to be nested that way).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use pgtusk::Dumper;
+    ///
+    /// let mut buf = BytesMut::new();
+    /// f64::NEG_INFINITY.dump_text(&mut buf).unwrap();
+    /// assert_eq!(&buf[..], b"-Infinity");
+    /// ```
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        if self.format() == Format::Text {
+            self.dump(buf)
+        } else {
+            Err(Error::conversion(format!(
+                "{} has no text form to nest in a composite or text array",
+                super::loader::type_label(self.type_oid())
+            )))
+        }
+    }
 }
 
 impl<T: Dumper + ?Sized> Dumper for &T {
@@ -106,6 +133,9 @@ impl<T: Dumper + ?Sized> Dumper for &T {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
+    }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump_text(buf)
     }
 }
 
@@ -119,6 +149,9 @@ impl<T: Dumper + ?Sized> Dumper for Box<T> {
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
     }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump_text(buf)
+    }
 }
 
 impl<T: Dumper + ?Sized> Dumper for Arc<T> {
@@ -130,6 +163,9 @@ impl<T: Dumper + ?Sized> Dumper for Arc<T> {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
+    }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        (**self).dump_text(buf)
     }
 }
 
@@ -147,11 +183,17 @@ impl<T: Dumper> Dumper for Option<T> {
             None => Ok(IsNull::Yes),
         }
     }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        match self {
+            Some(v) => v.dump_text(buf),
+            None => Ok(IsNull::Yes),
+        }
+    }
 }
 
 /// Implements `Dumper` for a fixed-width binary type.
 macro_rules! binary_dumper {
-    ($($ty:ty => $oid:expr, $name:literal, $put:ident;)*) => {$(
+    ($($ty:ty => $oid:expr, $name:literal, $put:ident, $text:path;)*) => {$(
         #[doc = concat!("Sent as `", $name, "` in binary.")]
         impl Dumper for $ty {
             fn type_oid(&self) -> Oid {
@@ -161,17 +203,43 @@ macro_rules! binary_dumper {
                 buf.$put(*self);
                 Ok(IsNull::No)
             }
+            fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                $text(*self, buf);
+                Ok(IsNull::No)
+            }
         }
     )*};
 }
 
 binary_dumper! {
-    i16 => oid::INT2, "int2", put_i16;
-    i32 => oid::INT4, "int4", put_i32;
-    i64 => oid::INT8, "int8", put_i64;
-    u32 => oid::OID, "oid", put_u32;
-    f32 => oid::FLOAT4, "float4", put_f32;
-    f64 => oid::FLOAT8, "float8", put_f64;
+    i16 => oid::INT2, "int2", put_i16, put_display;
+    i32 => oid::INT4, "int4", put_i32, put_display;
+    i64 => oid::INT8, "int8", put_i64, put_display;
+    u32 => oid::OID, "oid", put_u32, put_display;
+    f32 => oid::FLOAT4, "float4", put_f32, put_float;
+    f64 => oid::FLOAT8, "float8", put_f64, put_float;
+}
+
+/// Writes a value's `Display` form.
+pub(crate) fn put_display(value: impl std::fmt::Display, buf: &mut BytesMut) {
+    use std::fmt::Write;
+    // Writing into a BytesMut cannot fail (it grows as needed).
+    let _ = write!(buf, "{value}");
+}
+
+/// Writes a float as `float4in`/`float8in` read it: `NaN`, `Infinity`, `-Infinity`, or the
+/// shortest decimal that reads back as the same value (`Debug` keeps the exponent form, such
+/// as `1e300`, for very large and small magnitudes).
+fn put_float<F: std::fmt::Debug + Into<f64> + Copy>(value: F, buf: &mut BytesMut) {
+    let wide: f64 = value.into();
+    if wide.is_nan() {
+        buf.put_slice(b"NaN");
+    } else if wide.is_infinite() {
+        buf.put_slice(if wide > 0.0 { b"Infinity" } else { b"-Infinity" });
+    } else {
+        // The narrow type's own Debug: an f32 widened to f64 would print more digits.
+        put_display(format_args!("{value:?}"), buf);
+    }
 }
 
 /// Sent as `bool` in binary (one byte, 0 or 1).
@@ -181,6 +249,10 @@ impl Dumper for bool {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         buf.put_u8(u8::from(*self));
+        Ok(IsNull::No)
+    }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        buf.put_u8(if *self { b't' } else { b'f' });
         Ok(IsNull::No)
     }
 }
@@ -214,6 +286,9 @@ macro_rules! delegate_dumper {
             fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
                 <$target as Dumper>::dump(self, buf)
             }
+            fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                <$target as Dumper>::dump_text(self, buf)
+            }
         }
     )*};
 }
@@ -234,6 +309,17 @@ impl Dumper for [u8] {
         buf.put_slice(self);
         Ok(IsNull::No)
     }
+    /// `\x` and two lowercase hex digits per byte (`bytea_output = hex`).
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        buf.reserve(self.len().saturating_mul(2).saturating_add(2));
+        buf.put_slice(b"\\x");
+        for &b in self {
+            buf.put_u8(HEX[usize::from(b >> 4)]);
+            buf.put_u8(HEX[usize::from(b & 0xf)]);
+        }
+        Ok(IsNull::No)
+    }
 }
 
 /// Sent as `bytea` in binary.
@@ -243,6 +329,9 @@ impl<const N: usize> Dumper for [u8; N] {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         self.as_slice().dump(buf)
+    }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.as_slice().dump_text(buf)
     }
 }
 
@@ -294,6 +383,54 @@ mod tests {
         let boxed: Box<dyn Dumper> = Box::new("t");
         assert_eq!(dumped(&boxed), dumped(&"t"));
         assert_eq!(dumped(&&&1_i16), dumped(&1_i16));
+    }
+
+    fn text(d: &dyn Dumper) -> Option<String> {
+        let mut buf = BytesMut::new();
+        match d.dump_text(&mut buf).unwrap() {
+            IsNull::No => Some(String::from_utf8(buf.to_vec()).unwrap()),
+            IsNull::Yes => None,
+        }
+    }
+
+    #[test]
+    fn text_forms() {
+        let t = |s: &str| Some(s.to_owned());
+        assert_eq!(text(&true), t("t"));
+        assert_eq!(text(&false), t("f"));
+        assert_eq!(text(&i16::MIN), t("-32768"));
+        assert_eq!(text(&i64::MAX), t("9223372036854775807"));
+        assert_eq!(text(&u32::MAX), t("4294967295"));
+        assert_eq!(text(&0.1_f32), t("0.1"));
+        assert_eq!(text(&1e300_f64), t("1e300"));
+        assert_eq!(text(&-0.0_f64), t("-0.0"));
+        assert_eq!(text(&f32::NAN), t("NaN"));
+        assert_eq!(text(&f64::INFINITY), t("Infinity"));
+        assert_eq!(text(&f32::NEG_INFINITY), t("-Infinity"));
+        assert_eq!(text(&&b"\0\xab"[..]), t("\\x00ab"));
+        assert_eq!(text(&Vec::<u8>::new()), t("\\x"));
+        assert_eq!(text(&[1_u8]), t("\\x01"));
+        assert_eq!(text(&"a b"), t("a b"));
+        assert_eq!(text(&Some(5_i32)), t("5"));
+        assert_eq!(text(&None::<i32>), None);
+        assert_eq!(text(&Box::new(1_i64)), t("1"));
+        assert_eq!(text(&Arc::new(false)), t("f"));
+    }
+
+    proptest::proptest! {
+        /// The text forms read back (through the text loaders) as the same values.
+        #[test]
+        fn text_round_trips(f in proptest::num::f64::ANY, g in proptest::num::f32::ANY, i: i64, b: Vec<u8>) {
+            use crate::types::Loader;
+            let back = f64::load(oid::FLOAT8, Format::Text, text(&f).unwrap().as_bytes()).unwrap();
+            proptest::prop_assert!(back.to_bits() == f.to_bits() || (f.is_nan() && back.is_nan()));
+            let back = f32::load(oid::FLOAT4, Format::Text, text(&g).unwrap().as_bytes()).unwrap();
+            proptest::prop_assert!(back.to_bits() == g.to_bits() || (g.is_nan() && back.is_nan()));
+            let back = i64::load(oid::INT8, Format::Text, text(&i).unwrap().as_bytes()).unwrap();
+            proptest::prop_assert_eq!(back, i);
+            let back = Vec::<u8>::load(oid::BYTEA, Format::Text, text(&b).unwrap().as_bytes()).unwrap();
+            proptest::prop_assert_eq!(back, b);
+        }
     }
 
     #[test]

@@ -70,6 +70,11 @@ impl<T: AsRef<str> + Send + Sync> Dumper for Jsonb<T> {
         buf.put_slice(self.0.as_ref().as_bytes());
         Ok(IsNull::No)
     }
+    /// The document's text.
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        buf.put_slice(self.0.as_ref().as_bytes());
+        Ok(IsNull::No)
+    }
 }
 
 /// Sent as `json` in text format.

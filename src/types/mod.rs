@@ -65,6 +65,8 @@
 mod adapters;
 mod bits;
 mod datetime;
+#[cfg(feature = "derive")]
+pub mod derives;
 mod dumper;
 mod json;
 mod loader;
@@ -73,6 +75,7 @@ mod net;
 mod numeric;
 pub mod oid;
 mod params;
+pub mod record;
 mod row;
 mod uuid;
 mod value;

@@ -55,6 +55,16 @@ impl Dumper for Money {
         buf.put_i64(self.0);
         Ok(IsNull::No)
     }
+    /// A plain decimal with two fraction digits (`-123.45`): what `money` reads with an
+    /// `lc_monetary` of two fraction digits and `.` as the decimal point (the C locale and
+    /// most others). Locales with other conventions read it differently: send such values in
+    /// binary, or as `numeric` cast to `money` in SQL.
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        super::dumper::put_display(format_args!("{sign}{}.{:02}", abs / 100, abs % 100), buf);
+        Ok(IsNull::No)
+    }
 }
 
 #[cfg(test)]

@@ -194,6 +194,11 @@ impl Dumper for IpNetwork {
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         encode_inet(self, buf)
     }
+    /// `address/prefix`.
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(IpNetwork::new(self.addr, self.prefix)?, buf);
+        Ok(IsNull::No)
+    }
 }
 
 /// From `inet` or `cidr`, binary or text: the address, whatever the prefix (load
@@ -214,6 +219,11 @@ impl Dumper for IpAddr {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         encode_inet(&IpNetwork::from(*self), buf)
+    }
+    /// The address alone (the prefix is the full length).
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
     }
 }
 
@@ -251,6 +261,11 @@ impl Dumper for Ipv4Addr {
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         IpAddr::V4(*self).dump(buf)
     }
+    /// The address alone (the prefix is the full length).
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
+    }
 }
 
 /// Sent as `inet` in binary (/128).
@@ -260,6 +275,11 @@ impl Dumper for Ipv6Addr {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         IpAddr::V6(*self).dump(buf)
+    }
+    /// The address alone (the prefix is the full length).
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
     }
 }
 
@@ -398,6 +418,10 @@ macro_rules! mac_adapters {
             }
             fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
                 buf.put_slice(&self.0);
+                Ok(IsNull::No)
+            }
+            fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                super::dumper::put_display(self, buf);
                 Ok(IsNull::No)
             }
         }

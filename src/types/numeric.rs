@@ -495,6 +495,10 @@ impl Dumper for Numeric {
         self.write_binary(buf);
         Ok(IsNull::No)
     }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
+    }
 }
 
 #[cfg(test)]

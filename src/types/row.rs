@@ -584,7 +584,8 @@ impl fmt::Debug for Row {
 /// an [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) error, since it is almost
 /// always a query that does not match the code reading it.
 ///
-/// The derive macro for structs (by column name) lives in `pgtusk-derive`.
+/// `#[derive(FromRow)]` (feature `derive`) implements it for structs, by column name or
+/// position: see the `pgtusk::types::derives` documentation.
 pub trait FromRow: Sized {
     /// Builds the value from `row`.
     fn from_row(row: &Row) -> Result<Self, Error>;

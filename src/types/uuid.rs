@@ -138,6 +138,10 @@ impl Dumper for Uuid {
         buf.put_slice(&self.0);
         Ok(IsNull::No)
     }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        super::dumper::put_display(self, buf);
+        Ok(IsNull::No)
+    }
 }
 
 #[cfg(test)]

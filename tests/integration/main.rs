@@ -17,5 +17,6 @@ mod query_blocking;
 mod session;
 mod transactions;
 mod types_datetime;
+mod types_derive;
 mod types_scalar;
 mod types_value;

@@ -118,6 +118,13 @@ macro_rules! dumper {
                 $body;
                 Ok(IsNull::No)
             }
+            /// The `Display` form (PostgreSQL's ISO output), which the server reads back.
+            fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                // The binary form's checks (a time zone offset in range) apply to the text too.
+                self.dump(&mut BytesMut::new())?;
+                crate::types::dumper::put_display(self, buf);
+                Ok(IsNull::No)
+            }
         }
     };
 }
@@ -145,5 +152,9 @@ impl Dumper for SystemTime {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         TimestampTz::try_from(*self)?.dump(buf)
+    }
+    /// The instant in UTC, as [`TimestampTz`] writes it.
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        TimestampTz::try_from(*self)?.dump_text(buf)
     }
 }
