@@ -193,6 +193,23 @@ impl<'a> RecordReader<'a> {
         load_field::<T>(format, raw).map_err(|e| e.conversion_context(context()))
     }
 
+    /// The next field as it arrived: its type OID (binary records only) and its bytes
+    /// (`None` for NULL), unescaped for text records. For readers that decide each field's
+    /// type themselves, such as [`Value`](super::Value).
+    pub fn next_field(&mut self) -> Result<(Option<Oid>, Option<Cow<'a, [u8]>>), Error> {
+        let (_, raw) = self.next_raw()?;
+        Ok((raw.oid, raw.value))
+    }
+
+    /// True when every field was read (a binary record's count reached, or a text record at
+    /// its `)`; `()` reads as a record without fields).
+    pub fn at_end(&self) -> bool {
+        match &self.form {
+            Form::Binary { count, .. } => self.read >= *count,
+            Form::Text { rest } => rest.first() == Some(&b')'),
+        }
+    }
+
     /// Checks that every field was read: a record with more fields than were read is an error.
     pub fn finish(self) -> Result<(), Error> {
         let too_many =

@@ -4,12 +4,16 @@
 use bytes::{BufMut, BytesMut};
 
 use super::adapters::{AdaptersMap, TypeKind};
+use super::record::{RecordReader, RecordWriter};
 use super::{
     BitVec, Date, Dumper, Interval, IpNetwork, IsNull, Loader, MacAddr, MacAddr8, Money, Numeric,
     Time, TimeTz, Timestamp, TimestampTz, Uuid, oid,
 };
 use crate::Error;
 use crate::protocol::{Format, Oid};
+
+/// How deep containers (records, arrays, ranges) may nest in one value.
+const MAX_NESTING: usize = 64;
 
 /// How many domains over domains a registered type may stack before it is treated as unknown.
 const MAX_DOMAIN_DEPTH: usize = 32;
@@ -43,6 +47,7 @@ const MAX_DOMAIN_DEPTH: usize = 32;
 /// | `Inet`, `Cidr`, `MacAddr`, `MacAddr8` | the network types |
 /// | `Bit` | `bit`, `varbit` |
 /// | `Enum` | an enum registered in the [`AdaptersMap`] |
+/// | `Record` | `record` (anonymous rows), and composites registered in the [`AdaptersMap`] (fields typed from their binary form or from the registered description) |
 /// | `Other` | a type the driver cannot decode: its OID, format and bytes |
 ///
 /// ```
@@ -117,6 +122,15 @@ pub enum Value {
         /// The label.
         label: String,
     },
+    /// A composite value: a column of a registered composite type, or an anonymous
+    /// `record` (`SELECT ROW(1, 'a')`). The fields' names are in the type's
+    /// [`TypeInfo`](super::TypeInfo) ([`AdaptersMap::get`]).
+    Record {
+        /// The composite type's OID (`oid::RECORD` for an anonymous record).
+        type_oid: Oid,
+        /// The fields, in order.
+        fields: Vec<Value>,
+    },
     /// A value of a type the driver cannot decode, as it arrived.
     Other {
         /// The value's type OID.
@@ -160,6 +174,7 @@ impl Value {
         type_oid: Oid,
         format: Format,
         raw: &[u8],
+        depth: usize,
     ) -> Result<Value, Error> {
         if let Some(loader) = types.loader(type_oid) {
             return loader(format, raw);
@@ -183,10 +198,13 @@ impl Value {
                 for _ in 0..MAX_DOMAIN_DEPTH {
                     match types.get(base).map(|t| t.kind.clone()) {
                         Some(TypeKind::Domain { base: next }) => base = next,
-                        _ => return Value::load_with(types, base, format, raw),
+                        _ => return Value::load_nested(types, base, format, raw, depth),
                     }
                 }
                 Ok(Value::Other { type_oid, format, bytes: raw.to_vec() })
+            }
+            Some(TypeKind::Composite { fields }) => {
+                Value::load_record(types, type_oid, Some(fields), format, raw, depth)
             }
             _ => Ok(match (format, std::str::from_utf8(raw)) {
                 (Format::Text, Ok(text)) => Value::Text(text.to_owned()),
@@ -217,6 +235,20 @@ impl Loader<'_> for Value {
         format: Format,
         raw: &[u8],
     ) -> Result<Self, Error> {
+        Value::load_nested(types, type_oid, format, raw, 0)
+    }
+}
+
+impl Value {
+    /// Loads a value that is `depth` containers deep (records, arrays...): crafted input
+    /// cannot nest deeper than [`MAX_NESTING`] and exhaust the stack.
+    fn load_nested(
+        types: &AdaptersMap,
+        type_oid: Oid,
+        format: Format,
+        raw: &[u8],
+        depth: usize,
+    ) -> Result<Value, Error> {
         macro_rules! load {
             ($variant:ident, $ty:ty) => {
                 <$ty>::load(type_oid, format, raw).map(Value::$variant)
@@ -250,8 +282,40 @@ impl Loader<'_> for Value {
             oid::MACADDR => load!(MacAddr, MacAddr),
             oid::MACADDR8 => load!(MacAddr8, MacAddr8),
             oid::BIT | oid::VARBIT => load!(Bit, BitVec),
-            _ => Value::load_registered(types, type_oid, format, raw),
+            oid::RECORD => Value::load_record(types, type_oid, None, format, raw, depth),
+            _ => Value::load_registered(types, type_oid, format, raw, depth),
         }
+    }
+
+    /// Loads a record; `fields` are the registered field types, which text records need.
+    fn load_record(
+        types: &AdaptersMap,
+        type_oid: Oid,
+        fields: Option<&[(String, Oid)]>,
+        format: Format,
+        raw: &[u8],
+        depth: usize,
+    ) -> Result<Value, Error> {
+        if depth >= MAX_NESTING {
+            return Err(Error::conversion(format!("values nested deeper than {MAX_NESTING} levels")));
+        }
+        let mut reader = RecordReader::new(format, raw)?;
+        let mut values = Vec::new();
+        while !reader.at_end() {
+            let (field_oid, bytes) = reader.next_field()?;
+            let field_oid = field_oid.or_else(|| fields?.get(values.len()).map(|(_, o)| *o));
+            values.push(match (bytes, field_oid) {
+                (None, _) => Value::Null,
+                (Some(b), Some(o)) => Value::load_nested(types, o, format, &b, depth + 1)?,
+                // A field of an anonymous text record: its type is not known.
+                (Some(b), None) => Value::Text(
+                    String::from_utf8(b.into_owned())
+                        .map_err(|_| Error::conversion("a record field is not valid UTF-8"))?,
+                ),
+            });
+        }
+        reader.finish()?;
+        Ok(Value::Record { type_oid, fields: values })
     }
 }
 
@@ -285,12 +349,18 @@ impl Dumper for Value {
             Value::MacAddr8(v) => v.type_oid(),
             Value::Bit(v) => v.type_oid(),
             Value::Enum { type_oid, .. } | Value::Other { type_oid, .. } => *type_oid,
+            // An anonymous record cannot be sent as `record` (the server has no input for
+            // it): unspecified, so the context decides.
+            Value::Record { type_oid, .. } if *type_oid == oid::RECORD => 0,
+            Value::Record { type_oid, .. } => *type_oid,
         }
     }
 
     fn format(&self) -> Format {
         match self {
-            Value::Text(_) | Value::Json(_) | Value::Enum { .. } => Format::Text,
+            Value::Text(_) | Value::Json(_) | Value::Enum { .. } | Value::Record { .. } => {
+                Format::Text
+            }
             Value::Other { format, .. } => *format,
             _ => Format::Binary,
         }
@@ -328,6 +398,53 @@ impl Dumper for Value {
             }
             Value::Other { bytes, .. } => {
                 buf.put_slice(bytes);
+                Ok(IsNull::No)
+            }
+            Value::Record { .. } => self.dump_text(buf),
+        }
+    }
+
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Bool(v) => v.dump_text(buf),
+            Value::Int2(v) => v.dump_text(buf),
+            Value::Int4(v) => v.dump_text(buf),
+            Value::Int8(v) => v.dump_text(buf),
+            Value::Oid(v) => v.dump_text(buf),
+            Value::Float4(v) => v.dump_text(buf),
+            Value::Float8(v) => v.dump_text(buf),
+            Value::Numeric(v) => v.dump_text(buf),
+            Value::Money(v) => v.dump_text(buf),
+            Value::Bytea(v) => v.dump_text(buf),
+            Value::Uuid(v) => v.dump_text(buf),
+            Value::Date(v) => v.dump_text(buf),
+            Value::Time(v) => v.dump_text(buf),
+            Value::TimeTz(v) => v.dump_text(buf),
+            Value::Timestamp(v) => v.dump_text(buf),
+            Value::TimestampTz(v) => v.dump_text(buf),
+            Value::Interval(v) => v.dump_text(buf),
+            Value::Inet(v) | Value::Cidr(v) => v.dump_text(buf),
+            Value::MacAddr(v) => v.dump_text(buf),
+            Value::MacAddr8(v) => v.dump_text(buf),
+            Value::Bit(v) => v.dump_text(buf),
+            Value::Text(s) | Value::Json(s) | Value::Jsonb(s) | Value::Enum { label: s, .. } => {
+                buf.put_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Value::Other { format: Format::Text, bytes, .. } => {
+                buf.put_slice(bytes);
+                Ok(IsNull::No)
+            }
+            Value::Other { type_oid, .. } => Err(Error::conversion(format!(
+                "a binary value of type OID {type_oid} has no text form"
+            ))),
+            Value::Record { fields, .. } => {
+                let mut writer = RecordWriter::new(buf);
+                for field in fields {
+                    writer.field(field)?;
+                }
+                writer.finish();
                 Ok(IsNull::No)
             }
         }
