@@ -65,6 +65,8 @@
 mod bits;
 mod datetime;
 mod dumper;
+mod geo;
+mod hstore;
 mod json;
 mod loader;
 mod money;
@@ -73,7 +75,10 @@ mod numeric;
 pub mod oid;
 mod params;
 mod row;
+mod system;
+mod text_search;
 mod uuid;
+mod xml;
 
 #[cfg(test)]
 mod tests;
@@ -82,6 +87,7 @@ mod tests;
 pub use bits::BitVec;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
+pub use geo::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
 pub use json::{Json, Jsonb};
 pub use loader::Loader;
 pub use money::Money;
@@ -89,4 +95,7 @@ pub use net::{IpNetwork, MacAddr, MacAddr8};
 pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
+pub use system::{Cid, PgLsn, Tid, Xid, Xid8};
+pub use text_search::{Lexeme, LexemePosition, TsQuery, TsQueryItem, TsVector, Weight};
 pub use uuid::Uuid;
+pub use xml::{JsonPath, Xml};
