@@ -16,4 +16,5 @@ mod query_blocking;
 mod session;
 mod transactions;
 mod types_datetime;
+mod types_misc;
 mod types_scalar;
