@@ -14,6 +14,7 @@ mod queries;
 mod query_async;
 mod query_blocking;
 mod session;
+mod sql_compose;
 mod transactions;
 mod types_datetime;
 mod types_misc;
