@@ -129,6 +129,7 @@ mod driver;
 mod error;
 pub mod pipeline;
 pub mod protocol;
+pub mod sql;
 #[cfg(feature = "rustls")]
 pub mod tls;
 pub mod types;

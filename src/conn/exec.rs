@@ -589,6 +589,7 @@ mod sealed {
     impl Sealed for str {}
     impl Sealed for String {}
     impl Sealed for super::Statement {}
+    impl Sealed for crate::sql::Composed {}
     impl<T: Sealed + ?Sized> Sealed for &T {}
 }
 
@@ -607,6 +608,13 @@ impl ToStatement for String {
 impl ToStatement for Statement {
     fn statement_ref(&self) -> StatementRef<'_> {
         StatementRef::Prepared(self)
+    }
+}
+
+/// Composed SQL text ([`crate::sql`]).
+impl ToStatement for crate::sql::Composed {
+    fn statement_ref(&self) -> StatementRef<'_> {
+        StatementRef::Sql(self.as_str())
     }
 }
 

@@ -26,10 +26,10 @@ use crate::protocol::{Format, Oid};
 /// |---|---|
 /// | `bool` | `bool` |
 /// | `i16`, `i32`, `i64` | `int2`, `int4`, `int8` (a value out of the Rust type's range is an error, never truncated) |
-/// | `u32` | `oid` |
+/// | `u32` | `oid` and the `reg*` types (`regclass`, `regtype`, `regproc`, ...: OIDs in binary) |
 /// | `f32` | `float4` |
 /// | `f64` | `float4`, `float8` |
-/// | `&str`, `String`, `Box<str>`, `Cow<str>` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, `json`, `jsonb` |
+/// | `&str`, `String`, `Box<str>`, `Cow<str>` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, `json`, `jsonb`, `jsonpath`, `xml`; the `reg*` types in text format only (their binary form is an OID: load `u32`, or cast to `text`) |
 /// | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `bytea` (`&[u8]` only in binary format) |
 /// | `Option<T>` | what `T` accepts; NULL is `None` |
 ///
@@ -226,15 +226,36 @@ macro_rules! int_loader {
 
 int_loader!(i16, i32, i64);
 
-/// From `oid` (an unsigned 32-bit integer).
+/// Whether `oid` is one of the `reg*` types: an OID in binary, a name in text.
+pub(crate) fn is_reg_type(oid: Oid) -> bool {
+    matches!(
+        oid,
+        oid::REGPROC
+            | oid::REGPROCEDURE
+            | oid::REGOPER
+            | oid::REGOPERATOR
+            | oid::REGCLASS
+            | oid::REGTYPE
+            | oid::REGCONFIG
+            | oid::REGDICTIONARY
+            | oid::REGNAMESPACE
+            | oid::REGROLE
+            | oid::REGCOLLATION
+    )
+}
+
+/// From `oid` (an unsigned 32-bit integer), and from the `reg*` types in binary (an OID) or in
+/// text when the server printed a number (an object that does not exist any more).
 impl Loader<'_> for u32 {
     fn accepts(oid: Oid) -> bool {
-        oid == oid::OID
+        oid == oid::OID || is_reg_type(oid)
     }
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         match (format, oid) {
             (Format::Binary, oid::OID) => Ok(u32::from_be_bytes(fixed(oid, raw)?)),
             (Format::Text, oid::OID) => parse_text(oid, raw),
+            (Format::Binary, _) if is_reg_type(oid) => Ok(u32::from_be_bytes(fixed(oid, raw)?)),
+            (Format::Text, _) if is_reg_type(oid) => parse_text(oid, raw),
             _ => Err(not_accepted(oid)),
         }
     }
@@ -308,19 +329,31 @@ fn is_string_type(oid: Oid) -> bool {
             | oid::UNKNOWN
             | oid::JSON
             | oid::JSONB
-    )
+            | oid::JSONPATH
+            | oid::XML
+    ) || is_reg_type(oid)
 }
 
-/// The text of a string-like value. Both formats are the UTF-8 text, except binary `jsonb`,
-/// which starts with a version byte (1).
+/// The text of a string-like value. Both formats are the UTF-8 text, except binary `jsonb`
+/// and `jsonpath`, which start with a version byte (1), and binary `reg*` values, which are
+/// OIDs rather than names.
 fn load_str(oid: Oid, format: Format, raw: &[u8]) -> Result<&str, Error> {
     if !is_string_type(oid) {
         return Err(not_accepted(oid));
     }
     let text = match (oid, format, raw) {
-        (oid::JSONB, Format::Binary, [1, rest @ ..]) => rest,
-        (oid::JSONB, Format::Binary, _) => {
-            return Err(Error::conversion("unsupported binary jsonb version"));
+        (oid::JSONB | oid::JSONPATH, Format::Binary, [1, rest @ ..]) => rest,
+        (oid::JSONB | oid::JSONPATH, Format::Binary, _) => {
+            return Err(Error::conversion(format!(
+                "unsupported binary {} version",
+                type_label(oid)
+            )));
+        }
+        (_, Format::Binary, _) if is_reg_type(oid) => {
+            return Err(Error::conversion(format!(
+                "binary {} is an OID, not a name: load it as u32, or cast it to text in SQL",
+                type_label(oid)
+            )));
         }
         _ => raw,
     };

@@ -68,6 +68,8 @@ mod datetime;
 #[cfg(feature = "derive")]
 pub mod derives;
 mod dumper;
+mod geo;
+mod hstore;
 mod json;
 mod loader;
 mod money;
@@ -77,8 +79,11 @@ pub mod oid;
 mod params;
 pub mod record;
 mod row;
+mod system;
+mod text_search;
 mod uuid;
 mod value;
+mod xml;
 
 #[cfg(test)]
 mod tests;
@@ -88,6 +93,7 @@ pub use adapters::{AdaptersMap, TypeInfo, TypeKind, ValueLoader};
 pub use bits::BitVec;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
+pub use geo::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};
 pub use json::{Json, Jsonb};
 pub use loader::Loader;
 pub(crate) use loader::type_label;
@@ -96,5 +102,8 @@ pub use net::{IpNetwork, MacAddr, MacAddr8};
 pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
+pub use system::{Cid, PgLsn, Tid, Xid, Xid8};
+pub use text_search::{Lexeme, LexemePosition, TsQuery, TsQueryItem, TsVector, Weight};
 pub use uuid::Uuid;
 pub use value::Value;
+pub use xml::{JsonPath, Xml};

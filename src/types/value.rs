@@ -297,7 +297,9 @@ impl Value {
         depth: usize,
     ) -> Result<Value, Error> {
         if depth >= MAX_NESTING {
-            return Err(Error::conversion(format!("values nested deeper than {MAX_NESTING} levels")));
+            return Err(Error::conversion(format!(
+                "values nested deeper than {MAX_NESTING} levels"
+            )));
         }
         let mut reader = RecordReader::new(format, raw)?;
         let mut values = Vec::new();
