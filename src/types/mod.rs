@@ -62,6 +62,7 @@
 //! the accessors documented to panic ([`Row::get`], [`Row::raw`], [`Row::get_bytes`]), which do
 //! so exactly where their `try_` forms return an error.
 
+mod array;
 mod bits;
 mod datetime;
 mod dumper;
@@ -72,6 +73,7 @@ mod net;
 mod numeric;
 pub mod oid;
 mod params;
+mod range;
 mod row;
 mod uuid;
 
@@ -79,6 +81,7 @@ mod uuid;
 mod tests;
 
 // One list of everything this module offers.
+pub use array::{Array, Dimension, MAX_DIMENSIONS};
 pub use bits::BitVec;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
@@ -88,5 +91,6 @@ pub use money::Money;
 pub use net::{IpNetwork, MacAddr, MacAddr8};
 pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
+pub use range::{Multirange, Range};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
 pub use uuid::Uuid;

@@ -15,5 +15,7 @@ mod query_async;
 mod query_blocking;
 mod session;
 mod transactions;
+mod types_array;
 mod types_datetime;
+mod types_range;
 mod types_scalar;
