@@ -758,7 +758,9 @@ list_dumper! {
     /// Every non-NULL element must report the same type and format, and an element type that
     /// is itself an array (`Vec<Vec<i32>>`) is an error: send an [`Array`] with two
     /// dimensions. Binary elements of a type that is not built in (OID 16384 or more) are sent
-    /// as a binary array of unspecified type whose header names the element type.
+    /// as a binary array of unspecified type whose header names the element type. Elements of
+    /// unspecified type written in binary (empty ranges) take the type the other elements
+    /// name; when none names one (`vec![Range::<i32>::empty()]`), dumping is an error.
     [T: Dumper] [T]
 }
 list_dumper! {

@@ -244,3 +244,71 @@ dual_test! {
         assert!(row.try_get::<_, Array<bool>>(0).is_err());
     }
 }
+
+/// An enum label sent in binary with the enum's run-time OID (what a hand-written or derived
+/// binary dumper for a user-defined type does).
+struct Label {
+    type_oid: u32,
+    label: &'static str,
+}
+
+impl Dumper for Label {
+    fn type_oid(&self) -> u32 {
+        self.type_oid
+    }
+    fn dump(&self, buf: &mut bytes::BytesMut) -> Result<pgtusk::types::IsNull, pgtusk::Error> {
+        buf.extend_from_slice(self.label.as_bytes()); // enum_send: the label's text
+        Ok(pgtusk::types::IsNull::No)
+    }
+}
+
+/// Any user-defined type's value, read as its binary bytes (an enum's label).
+#[derive(Debug, PartialEq)]
+struct UserValue(String);
+
+impl Loader<'_> for UserValue {
+    fn accepts(oid: u32) -> bool {
+        oid >= 16_384
+    }
+    fn load(_oid: u32, _format: Format, raw: &[u8]) -> Result<Self, pgtusk::Error> {
+        String::from_utf8(raw.to_vec()).map(UserValue).map_err(pgtusk::Error::conversion_from)
+    }
+}
+
+dual_test! {
+    /// Arrays of a user-defined type (an enum): binary elements with the enum's OID go as a
+    /// binary array of unspecified type; the loader checks the element OID in the header;
+    /// strings go as a text literal; a text-format array of a user type cannot be typed here.
+    fn arrays_of_user_types(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let mood = crate::common::unique("mood");
+        aw!(conn.batch_execute(&format!("CREATE TYPE {mood} AS ENUM ('happy', 'sad')"))).unwrap();
+        let type_oid: u32 =
+            aw!(conn.query_scalar(&format!("SELECT '{mood}'::regtype::oid"), ())).unwrap();
+
+        let labels = [Label { type_oid, label: "sad" }, Label { type_oid, label: "happy" }];
+        assert_eq!((labels.type_oid(), labels.format()), (0, Format::Binary));
+        let row = aw!(conn.query_one(&format!("SELECT $1::{mood}[]::text, $1::{mood}[]"), (&labels,)))
+            .unwrap();
+        assert_eq!(row.get::<_, &str>(0), "{sad,happy}", "{}", t.label);
+        assert!(row.columns()[1].type_oid() >= 16_384);
+        assert_eq!(
+            row.get::<_, Vec<UserValue>>(1),
+            [UserValue("sad".into()), UserValue("happy".into())]
+        );
+        // The header names the enum, not int4.
+        assert!(row.try_get::<_, Vec<i32>>(1).is_err());
+
+        let row = aw!(conn.query_one(&format!("SELECT $1::{mood}[]::text"), (["happy", "sad"],)))
+            .unwrap();
+        assert_eq!(row.get::<_, &str>(0), "{happy,sad}");
+
+        let row = aw!(conn.query_one("SELECT ARRAY[1, 2]", ())).unwrap();
+        assert!(row.try_get::<_, Vec<UserValue>>(0).is_err());
+
+        let sets = aw!(conn.query_multi(&format!("SELECT '{{happy}}'::{mood}[]"))).unwrap();
+        let err = sets[0].rows()[0].try_get::<_, Vec<UserValue>>(0).unwrap_err();
+        assert!(err.to_string().contains("read the array in binary"), "{err}");
+        aw!(conn.batch_execute(&format!("DROP TYPE {mood}"))).unwrap();
+    }
+}
