@@ -42,6 +42,8 @@ pub enum IsNull {
 /// | `str`, `String`, `Box<str>`, `Cow<str>` | unspecified (0): the server infers it | text |
 /// | `[u8]`, `Vec<u8>`, `[u8; N]`, `Cow<[u8]>` | `bytea` | binary |
 /// | `Option<T>` | `T`'s for `Some`; unspecified for `None` (SQL NULL) | `T`'s |
+/// | `[T]`, `Vec<T>`, `[T; N]`, [`Array<T>`](super::Array) | the array type of `T`'s type; unspecified for strings, empty or all-NULL arrays | binary; text for strings, empty or all-NULL arrays |
+/// | [`Range<T>`](super::Range), [`Multirange<T>`](super::Multirange) | the built-in range / multirange over `T`'s type, else unspecified | binary; text for string bounds |
 /// | `&T`, `Box<T>`, `Arc<T>` | `T`'s | `T`'s |
 ///
 /// Strings go as text with an unspecified type, as psycopg sends them: the server gives the

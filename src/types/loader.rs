@@ -32,6 +32,8 @@ use crate::protocol::{Format, Oid};
 /// | `&str`, `String`, `Box<str>`, `Cow<str>` | `text`, `varchar`, `bpchar`, `name`, `"char"`, `unknown`, `json`, `jsonb`, `jsonpath`, `xml`; the `reg*` types in text format only (their binary form is an OID: load `u32`, or cast to `text`) |
 /// | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `bytea` (`&[u8]` only in binary format) |
 /// | `Option<T>` | what `T` accepts; NULL is `None` |
+/// | `Vec<T>`, `[T; N]`, [`Array<T>`](super::Array) | arrays whose element type `T` accepts (`Vec` and `[T; N]`: one dimension) |
+/// | [`Range<T>`](super::Range), [`Multirange<T>`](super::Multirange) | the built-in ranges / multiranges whose subtype `T` accepts |
 ///
 /// Every loader reads both formats: binary (what the extended protocol asks for wherever a
 /// loader exists) and text (what the simple query protocol always returns). Text forms are

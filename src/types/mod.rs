@@ -63,6 +63,7 @@
 //! so exactly where their `try_` forms return an error.
 
 mod adapters;
+mod array;
 mod bits;
 mod datetime;
 #[cfg(feature = "derive")]
@@ -77,6 +78,7 @@ mod net;
 mod numeric;
 pub mod oid;
 mod params;
+mod range;
 pub mod record;
 mod row;
 mod system;
@@ -90,6 +92,7 @@ mod tests;
 
 // One list of everything this module offers.
 pub use adapters::{AdaptersMap, TypeInfo, TypeKind, ValueLoader};
+pub use array::{Array, Dimension, MAX_DIMENSIONS};
 pub use bits::BitVec;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
@@ -101,6 +104,7 @@ pub use money::Money;
 pub use net::{IpNetwork, MacAddr, MacAddr8};
 pub use numeric::Numeric;
 pub use params::{BindAdapter, Params};
+pub use range::{Multirange, Range};
 pub use row::{Column, Columns, FromRow, Row, RowIndex};
 pub use system::{Cid, PgLsn, Tid, Xid, Xid8};
 pub use text_search::{Lexeme, LexemePosition, TsQuery, TsQueryItem, TsVector, Weight};

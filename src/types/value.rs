@@ -1,19 +1,28 @@
 //! [`Value`]: a dynamic value of any PostgreSQL type, for code that does not know its column
 //! types in advance (psycopg's `dict_row`, generic tools, migrations).
 
+use std::collections::BTreeMap;
+
 use bytes::{BufMut, BytesMut};
 
 use super::adapters::{AdaptersMap, TypeKind};
+use super::array::load_array_with;
+use super::range::{multirange_range, range_subtype};
 use super::record::{RecordReader, RecordWriter};
 use super::{
-    BitVec, Date, Dumper, Interval, IpNetwork, IsNull, Loader, MacAddr, MacAddr8, Money, Numeric,
-    Time, TimeTz, Timestamp, TimestampTz, Uuid, oid,
+    Array, BitVec, Cid, Circle, Date, Dumper, Interval, IpNetwork, IsNull, Line, LineSegment,
+    Loader, MacAddr, MacAddr8, Money, Multirange, Numeric, Path, PgBox, PgLsn, Point, Polygon,
+    Range, Tid, Time, TimeTz, Timestamp, TimestampTz, TsQuery, TsVector, Uuid, Xid, Xid8, oid,
 };
 use crate::Error;
 use crate::protocol::{Format, Oid};
 
 /// How deep containers (records, arrays, ranges) may nest in one value.
 const MAX_NESTING: usize = 64;
+
+fn too_deep() -> Error {
+    Error::conversion(format!("values nested deeper than {MAX_NESTING} levels"))
+}
 
 /// How many domains over domains a registered type may stack before it is treated as unknown.
 const MAX_DOMAIN_DEPTH: usize = 32;
@@ -46,6 +55,12 @@ const MAX_DOMAIN_DEPTH: usize = 32;
 /// | `Date`, `Time`, `TimeTz`, `Timestamp`, `TimestampTz`, `Interval` | the date/time types |
 /// | `Inet`, `Cidr`, `MacAddr`, `MacAddr8` | the network types |
 /// | `Bit` | `bit`, `varbit` |
+/// | `Xid`, `Xid8`, `Cid`, `Tid`, `PgLsn` | the system types; the `reg*` types load as `Oid` |
+/// | `Point`, `Line`, `LineSegment`, `Box`, `Path`, `Polygon`, `Circle` | the geometric types |
+/// | `TsVector`, `TsQuery`, `Xml`, `JsonPath` | the text search types, `xml`, `jsonpath` |
+/// | `Array` | arrays of any of these, with their dimensions and lower bounds |
+/// | `Range`, `Multirange` | the built-in range and multirange types |
+/// | `Hstore` | `hstore`, once registered (`register_type("hstore")`) |
 /// | `Enum` | an enum registered in the [`AdaptersMap`] |
 /// | `Record` | `record` (anonymous rows), and composites registered in the [`AdaptersMap`] (fields typed from their binary form or from the registered description) |
 /// | `Other` | a type the driver cannot decode: its OID, format and bytes |
@@ -115,6 +130,51 @@ pub enum Value {
     MacAddr8(MacAddr8),
     /// `bit` or `varbit` (sent as `varbit`).
     Bit(BitVec),
+    /// `xid`.
+    Xid(Xid),
+    /// `xid8`.
+    Xid8(Xid8),
+    /// `cid`.
+    Cid(Cid),
+    /// `tid`.
+    Tid(Tid),
+    /// `pg_lsn`.
+    PgLsn(PgLsn),
+    /// `point`.
+    Point(Point),
+    /// `line`.
+    Line(Line),
+    /// `lseg`.
+    LineSegment(LineSegment),
+    /// `box`.
+    Box(PgBox),
+    /// `path`.
+    Path(Path),
+    /// `polygon`.
+    Polygon(Polygon),
+    /// `circle`.
+    Circle(Circle),
+    /// `tsvector`.
+    TsVector(TsVector),
+    /// `tsquery`.
+    TsQuery(TsQuery),
+    /// `xml`, as its text.
+    Xml(String),
+    /// `jsonpath`, as its text.
+    JsonPath(String),
+    /// An array of any element type (built in, or registered), with its dimensions.
+    Array(Array<Value>),
+    /// A range of a built-in range type.
+    Range(Box<Range<Value>>),
+    /// A multirange of a built-in multirange type.
+    Multirange(Multirange<Value>),
+    /// An `hstore` (the extension's type, registered in the [`AdaptersMap`] under that name).
+    Hstore {
+        /// The `hstore` type's OID in this database.
+        type_oid: Oid,
+        /// The keys and values.
+        map: BTreeMap<String, Option<String>>,
+    },
     /// A label of a registered enum type.
     Enum {
         /// The enum type's OID.
@@ -206,6 +266,12 @@ impl Value {
             Some(TypeKind::Composite { fields }) => {
                 Value::load_record(types, type_oid, Some(fields), format, raw, depth)
             }
+            Some(&TypeKind::Array { element }) => {
+                Value::load_array(types, type_oid, Some(element), format, raw, depth)
+            }
+            Some(TypeKind::Base) if info.as_deref().is_some_and(|t| t.name == "hstore") => {
+                Ok(Value::Hstore { type_oid, map: BTreeMap::load(type_oid, format, raw)? })
+            }
             _ => Ok(match (format, std::str::from_utf8(raw)) {
                 (Format::Text, Ok(text)) => Value::Text(text.to_owned()),
                 _ => Value::Other { type_oid, format, bytes: raw.to_vec() },
@@ -282,9 +348,70 @@ impl Value {
             oid::MACADDR => load!(MacAddr, MacAddr),
             oid::MACADDR8 => load!(MacAddr8, MacAddr8),
             oid::BIT | oid::VARBIT => load!(Bit, BitVec),
+            oid::XID => load!(Xid, Xid),
+            oid::XID8 => load!(Xid8, Xid8),
+            oid::CID => load!(Cid, Cid),
+            oid::TID => load!(Tid, Tid),
+            oid::PG_LSN => load!(PgLsn, PgLsn),
+            oid::POINT => load!(Point, Point),
+            oid::LINE => load!(Line, Line),
+            oid::LSEG => load!(LineSegment, LineSegment),
+            oid::BOX => load!(Box, PgBox),
+            oid::PATH => load!(Path, Path),
+            oid::POLYGON => load!(Polygon, Polygon),
+            oid::CIRCLE => load!(Circle, Circle),
+            oid::TSVECTOR => load!(TsVector, TsVector),
+            oid::TSQUERY => load!(TsQuery, TsQuery),
+            oid::XML => load!(Xml, String),
+            oid::JSONPATH => load!(JsonPath, String),
+            oid::REGPROC
+            | oid::REGPROCEDURE
+            | oid::REGOPER
+            | oid::REGOPERATOR
+            | oid::REGCLASS
+            | oid::REGTYPE
+            | oid::REGCONFIG
+            | oid::REGDICTIONARY
+            | oid::REGNAMESPACE
+            | oid::REGROLE
+            | oid::REGCOLLATION => load!(Oid, u32),
+            _ if oid::element_type(type_oid).is_some() => {
+                Value::load_array(types, type_oid, None, format, raw, depth)
+            }
+            _ if range_subtype(type_oid).is_some() => {
+                Range::load(type_oid, format, raw).map(|r| Value::Range(Box::new(r)))
+            }
+            _ if multirange_range(type_oid).is_some() => load!(Multirange, Multirange<Value>),
             oid::RECORD => Value::load_record(types, type_oid, None, format, raw, depth),
             _ => Value::load_registered(types, type_oid, format, raw, depth),
         }
+    }
+
+    /// Loads an array whose elements are `Value`s; `element` is the registered element type
+    /// of an array type that is not built in (text format needs it).
+    fn load_array(
+        types: &AdaptersMap,
+        type_oid: Oid,
+        element: Option<Oid>,
+        format: Format,
+        raw: &[u8],
+        depth: usize,
+    ) -> Result<Value, Error> {
+        if depth >= MAX_NESTING {
+            return Err(too_deep());
+        }
+        let array = load_array_with(
+            type_oid,
+            format,
+            raw,
+            element,
+            |_| true,
+            |e, f, v| match v {
+                Some(v) => Value::load_nested(types, e, f, v, depth + 1),
+                None => Ok(Value::Null),
+            },
+        )?;
+        Ok(Value::Array(array))
     }
 
     /// Loads a record; `fields` are the registered field types, which text records need.
@@ -321,126 +448,129 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The value's own dumper, for the variants whose inner type is sent exactly as the
+    /// variant's type.
+    fn inner(&self) -> Option<&dyn Dumper> {
+        Some(match self {
+            Value::Bool(v) => v,
+            Value::Int2(v) => v,
+            Value::Int4(v) => v,
+            Value::Int8(v) => v,
+            Value::Oid(v) => v,
+            Value::Float4(v) => v,
+            Value::Float8(v) => v,
+            Value::Numeric(v) => v,
+            Value::Money(v) => v,
+            Value::Bytea(v) => v,
+            Value::Uuid(v) => v,
+            Value::Date(v) => v,
+            Value::Time(v) => v,
+            Value::TimeTz(v) => v,
+            Value::Timestamp(v) => v,
+            Value::TimestampTz(v) => v,
+            Value::Interval(v) => v,
+            Value::Inet(v) => v,
+            Value::MacAddr(v) => v,
+            Value::MacAddr8(v) => v,
+            Value::Bit(v) => v,
+            Value::Xid(v) => v,
+            Value::Xid8(v) => v,
+            Value::Cid(v) => v,
+            Value::Tid(v) => v,
+            Value::PgLsn(v) => v,
+            Value::Point(v) => v,
+            Value::Line(v) => v,
+            Value::LineSegment(v) => v,
+            Value::Box(v) => v,
+            Value::Path(v) => v,
+            Value::Polygon(v) => v,
+            Value::Circle(v) => v,
+            Value::TsVector(v) => v,
+            Value::TsQuery(v) => v,
+            Value::Array(v) => v,
+            Value::Range(v) => v,
+            Value::Multirange(v) => v,
+            _ => return None,
+        })
+    }
+
+    /// The text of the variants held as strings.
+    fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s)
+            | Value::Json(s)
+            | Value::Jsonb(s)
+            | Value::Xml(s)
+            | Value::JsonPath(s)
+            | Value::Enum { label: s, .. } => Some(s),
+            _ => None,
+        }
+    }
+}
+
 /// Sent as the type it holds (see [`Value`]).
 impl Dumper for Value {
     fn type_oid(&self) -> Oid {
+        if let Some(inner) = self.inner() {
+            return inner.type_oid();
+        }
         match self {
-            Value::Null | Value::Text(_) => 0,
-            Value::Bool(v) => v.type_oid(),
-            Value::Int2(v) => v.type_oid(),
-            Value::Int4(v) => v.type_oid(),
-            Value::Int8(v) => v.type_oid(),
-            Value::Oid(v) => v.type_oid(),
-            Value::Float4(v) => v.type_oid(),
-            Value::Float8(v) => v.type_oid(),
-            Value::Numeric(v) => v.type_oid(),
-            Value::Money(v) => v.type_oid(),
-            Value::Bytea(v) => v.type_oid(),
-            Value::Uuid(v) => v.type_oid(),
             Value::Json(_) => oid::JSON,
             Value::Jsonb(_) => oid::JSONB,
-            Value::Date(v) => v.type_oid(),
-            Value::Time(v) => v.type_oid(),
-            Value::TimeTz(v) => v.type_oid(),
-            Value::Timestamp(v) => v.type_oid(),
-            Value::TimestampTz(v) => v.type_oid(),
-            Value::Interval(v) => v.type_oid(),
-            Value::Inet(_) => oid::INET,
+            Value::Xml(_) => oid::XML,
+            Value::JsonPath(_) => oid::JSONPATH,
             Value::Cidr(_) => oid::CIDR,
-            Value::MacAddr(v) => v.type_oid(),
-            Value::MacAddr8(v) => v.type_oid(),
-            Value::Bit(v) => v.type_oid(),
-            Value::Enum { type_oid, .. } | Value::Other { type_oid, .. } => *type_oid,
+            Value::Enum { type_oid, .. }
+            | Value::Other { type_oid, .. }
+            | Value::Hstore { type_oid, .. } => *type_oid,
             // An anonymous record cannot be sent as `record` (the server has no input for
             // it): unspecified, so the context decides.
-            Value::Record { type_oid, .. } if *type_oid == oid::RECORD => 0,
-            Value::Record { type_oid, .. } => *type_oid,
+            Value::Record { type_oid, .. } if *type_oid != oid::RECORD => *type_oid,
+            _ => 0,
         }
     }
 
     fn format(&self) -> Format {
-        match self {
-            Value::Text(_) | Value::Json(_) | Value::Enum { .. } | Value::Record { .. } => {
-                Format::Text
-            }
-            Value::Other { format, .. } => *format,
-            _ => Format::Binary,
+        match (self.inner(), self) {
+            (Some(inner), _) => inner.format(),
+            (None, Value::Cidr(_)) => Format::Binary,
+            (None, Value::Other { format, .. }) => *format,
+            _ => Format::Text,
         }
     }
 
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         match self {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Bool(v) => v.dump(buf),
-            Value::Int2(v) => v.dump(buf),
-            Value::Int4(v) => v.dump(buf),
-            Value::Int8(v) => v.dump(buf),
-            Value::Oid(v) => v.dump(buf),
-            Value::Float4(v) => v.dump(buf),
-            Value::Float8(v) => v.dump(buf),
-            Value::Numeric(v) => v.dump(buf),
-            Value::Money(v) => v.dump(buf),
-            Value::Bytea(v) => v.dump(buf),
-            Value::Uuid(v) => v.dump(buf),
-            Value::Jsonb(s) => super::Jsonb(s.as_str()).dump(buf),
-            Value::Date(v) => v.dump(buf),
-            Value::Time(v) => v.dump(buf),
-            Value::TimeTz(v) => v.dump(buf),
-            Value::Timestamp(v) => v.dump(buf),
-            Value::TimestampTz(v) => v.dump(buf),
-            Value::Interval(v) => v.dump(buf),
-            // `cidr` has the same binary form (the server checks the host bits).
-            Value::Inet(v) | Value::Cidr(v) => v.dump(buf),
-            Value::MacAddr(v) => v.dump(buf),
-            Value::MacAddr8(v) => v.dump(buf),
-            Value::Bit(v) => v.dump(buf),
-            Value::Text(s) | Value::Json(s) | Value::Enum { label: s, .. } => {
-                buf.put_slice(s.as_bytes());
-                Ok(IsNull::No)
-            }
+            // `cidr` has the same binary form as `inet` (the server checks the host bits).
+            Value::Cidr(v) => v.dump(buf),
             Value::Other { bytes, .. } => {
                 buf.put_slice(bytes);
                 Ok(IsNull::No)
             }
-            Value::Record { .. } => self.dump_text(buf),
+            _ => match self.inner() {
+                Some(inner) => inner.dump(buf),
+                None => self.dump_text(buf),
+            },
         }
     }
 
     fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        if let Some(inner) = self.inner() {
+            return inner.dump_text(buf);
+        }
+        if let Some(text) = self.text() {
+            buf.put_slice(text.as_bytes());
+            return Ok(IsNull::No);
+        }
         match self {
             Value::Null => Ok(IsNull::Yes),
-            Value::Bool(v) => v.dump_text(buf),
-            Value::Int2(v) => v.dump_text(buf),
-            Value::Int4(v) => v.dump_text(buf),
-            Value::Int8(v) => v.dump_text(buf),
-            Value::Oid(v) => v.dump_text(buf),
-            Value::Float4(v) => v.dump_text(buf),
-            Value::Float8(v) => v.dump_text(buf),
-            Value::Numeric(v) => v.dump_text(buf),
-            Value::Money(v) => v.dump_text(buf),
-            Value::Bytea(v) => v.dump_text(buf),
-            Value::Uuid(v) => v.dump_text(buf),
-            Value::Date(v) => v.dump_text(buf),
-            Value::Time(v) => v.dump_text(buf),
-            Value::TimeTz(v) => v.dump_text(buf),
-            Value::Timestamp(v) => v.dump_text(buf),
-            Value::TimestampTz(v) => v.dump_text(buf),
-            Value::Interval(v) => v.dump_text(buf),
-            Value::Inet(v) | Value::Cidr(v) => v.dump_text(buf),
-            Value::MacAddr(v) => v.dump_text(buf),
-            Value::MacAddr8(v) => v.dump_text(buf),
-            Value::Bit(v) => v.dump_text(buf),
-            Value::Text(s) | Value::Json(s) | Value::Jsonb(s) | Value::Enum { label: s, .. } => {
-                buf.put_slice(s.as_bytes());
-                Ok(IsNull::No)
-            }
+            Value::Cidr(v) => v.dump_text(buf),
+            Value::Hstore { map, .. } => map.dump_text(buf),
             Value::Other { format: Format::Text, bytes, .. } => {
                 buf.put_slice(bytes);
                 Ok(IsNull::No)
             }
-            Value::Other { type_oid, .. } => Err(Error::conversion(format!(
-                "a binary value of type OID {type_oid} has no text form"
-            ))),
             Value::Record { fields, .. } => {
                 let mut writer = RecordWriter::new(buf);
                 for field in fields {
@@ -449,6 +579,10 @@ impl Dumper for Value {
                 writer.finish();
                 Ok(IsNull::No)
             }
+            other => Err(Error::conversion(format!(
+                "a binary value of type OID {} has no text form",
+                other.type_oid()
+            ))),
         }
     }
 }
@@ -471,7 +605,23 @@ value_from! {
     f64 => Float8, Numeric => Numeric, Money => Money, String => Text, &str => Text,
     Vec<u8> => Bytea, &[u8] => Bytea, Uuid => Uuid, Date => Date, Time => Time, TimeTz => TimeTz,
     Timestamp => Timestamp, TimestampTz => TimestampTz, Interval => Interval, MacAddr => MacAddr,
-    MacAddr8 => MacAddr8, BitVec => Bit,
+    MacAddr8 => MacAddr8, BitVec => Bit, Xid => Xid, Xid8 => Xid8, Cid => Cid, Tid => Tid,
+    PgLsn => PgLsn, Point => Point, Line => Line, LineSegment => LineSegment, PgBox => Box,
+    Path => Path, Polygon => Polygon, Circle => Circle, TsVector => TsVector, TsQuery => TsQuery,
+    Array<Value> => Array, Multirange<Value> => Multirange,
+}
+
+/// A one-dimensional array.
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Self {
+        Value::Array(Array::from_vec(v))
+    }
+}
+
+impl From<Range<Value>> for Value {
+    fn from(v: Range<Value>) -> Self {
+        Value::Range(Box::new(v))
+    }
 }
 
 /// `None` is [`Value::Null`].
