@@ -118,6 +118,8 @@
 //! - `tokio` (default): the async [`Connection`].
 //! - `rustls` (default): TLS with the ring provider. Without it, `sslmode=prefer` means
 //!   plaintext and stricter modes fail.
+//! - `chrono`, `time`, `jiff`, `rust_decimal`, `serde_json` (off): those crates' date/time,
+//!   decimal and JSON types as parameters and results; see [`types`](crate::types#optional-integrations).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocking;
