@@ -15,5 +15,6 @@ mod query_async;
 mod query_blocking;
 mod session;
 mod transactions;
+mod types_compat;
 mod types_datetime;
 mod types_scalar;

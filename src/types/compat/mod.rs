@@ -37,6 +37,7 @@ mod datetime {
     /// Microseconds from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch).
     const UNIX_TO_PG_MICROS: i128 = 946_684_800_000_000;
     /// Days from 1970-01-01 to 2000-01-01.
+    #[cfg_attr(not(any(feature = "chrono", feature = "time")), allow(dead_code))]
     const UNIX_TO_PG_DAYS: i64 = 10_957;
 
     /// The finite [`Timestamp`] `nanos` nanoseconds after 1970-01-01 00:00:00, floored to the
@@ -65,7 +66,9 @@ mod datetime {
         Ok((i128::from(ts.pg_micros()) + UNIX_TO_PG_MICROS) * NANOS_PER_MICRO)
     }
 
-    /// The finite [`Date`] `days` after 1970-01-01; an error outside PostgreSQL's range.
+    /// The finite [`Date`] `days` after 1970-01-01; an error outside PostgreSQL's range
+    /// (the day-count helpers serve chrono and time; jiff goes through civil fields).
+    #[cfg_attr(not(any(feature = "chrono", feature = "time")), allow(dead_code))]
     pub(crate) fn date_from_unix_days(days: i64) -> Result<Date, Error> {
         let pg = days.saturating_sub(UNIX_TO_PG_DAYS);
         let in_range =
@@ -80,6 +83,7 @@ mod datetime {
     }
 
     /// Days since 1970-01-01 of a finite [`Date`]; an error for ±infinity.
+    #[cfg_attr(not(any(feature = "chrono", feature = "time")), allow(dead_code))]
     pub(crate) fn unix_days(date: Date) -> Result<i64, Error> {
         if !date.is_finite() {
             return Err(Error::conversion(format!(
