@@ -120,6 +120,8 @@
 //!   plaintext and stricter modes fail.
 //! - `derive` (default): `#[derive(FromRow)]`, and `#[derive(Dumper, Loader)]` for PostgreSQL
 //!   enums, composite types and domains (see [`types::record`]).
+//! - `chrono`, `time`, `jiff`, `rust_decimal`, `serde_json` (off): those crates' date/time,
+//!   decimal and JSON types as parameters and results; see [`types`](crate::types#optional-integrations).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocking;

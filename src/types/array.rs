@@ -417,7 +417,7 @@ pub(crate) fn load_array_with<T>(
     mut load: impl FnMut(Oid, Format, Option<&[u8]>) -> Result<T, Error>,
 ) -> Result<Array<T>, Error> {
     match format {
-        Format::Binary => load_binary_with(type_oid, raw, accepts, |e, f, v| load(e, f, v)),
+        Format::Binary => load_binary_with(type_oid, raw, accepts, &mut load),
         Format::Text => {
             let (element, delimiter) = match text_element {
                 Some(e) if oid::element_type(type_oid).is_none() => (e, delimiter_of(e)),

@@ -58,6 +58,47 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Optional integrations
+//!
+//! Other crates' value types load and dump behind features of the crate's name, all off by
+//! default (`pgtusk = { features = ["chrono", "rust_decimal", ...] }`). Each converts through
+//! pgtusk's own type with public `TryFrom`/`From` impls (for example
+//! `NaiveDate::try_from(Date)`), so the wire formats, binary and text, are the own types'.
+//!
+//! The date/time integrations share these rules:
+//! - **±infinity** and values outside the Rust type's range are errors on load, never clamped;
+//!   values outside PostgreSQL's (before 4714-11-24 BC, after 294276 for timestamps) are
+//!   errors on dump.
+//! - **Sub-microsecond** digits are dropped by flooring (toward the past), as for
+//!   `SystemTime`: PostgreSQL rounds such digits when it parses text, but a value floored never
+//!   moves into a later second, day or year, and binary has no place for them anyway.
+//! - **Time zones**: an aware value is sent as its instant (PostgreSQL stores no offset) and
+//!   loads in UTC (chrono's `Local`: the process's local zone); the session's `TimeZone`
+//!   setting does not change a binary `timestamptz`.
+//! - `time` values of `24:00:00` have no equivalent in these crates: loading one is an error.
+//!
+//! | feature | Rust type | PostgreSQL | notes |
+//! |---|---|---|---|
+//! | `chrono` | `NaiveDate` | `date` | chrono holds ±262142 years: `Date::MAX` does not load |
+//! | | `NaiveTime` | `time` | a leap second (`23:59:60`) is the next second, as PostgreSQL reads `:60`; `23:59:60` is `24:00:00` |
+//! | | `NaiveDateTime` | `timestamp` | leap seconds as for `NaiveTime` |
+//! | | `DateTime<Utc>`, `DateTime<FixedOffset>`, `DateTime<Local>` | `timestamptz` | any `DateTime<Tz>` dumps; `FixedOffset` loads as `+00:00` |
+//! | `time` | `Date`, `Time`, `PrimitiveDateTime` | `date`, `time`, `timestamp` | ±9999 years (±999999 with time's `large-dates`) |
+//! | | `OffsetDateTime` | `timestamptz` | sent as its instant (the `UtcOffset` is not sent); loads with `UtcOffset::UTC` |
+//! | `jiff` | `civil::Date`, `civil::Time`, `civil::DateTime` | `date`, `time`, `timestamp` | ±9999 years |
+//! | | `Timestamp` | `timestamptz` | `Zoned` dumps as its instant too (no loader: the zone is not stored) |
+//! | | `Span` | `interval` | years+months → months, weeks+days → days, smaller units → µs (floored); an interval whose fields differ in sign, or beyond `Span`'s limits, is an error on load |
+//! | `rust_decimal` | `Decimal` | `numeric` | exact both ways: `NaN`, ±`Infinity`, a magnitude of 2^96 or more, or a nonzero digit past the 28th decimal place is an error on load; the display scale is kept (trailing zeros are dropped only where the 96-bit mantissa needs it); `-0` is sent as `0` |
+//! | `serde_json` | `serde_json::Value` | `json`, `jsonb` | loads from both, in both formats; sent as `jsonb` |
+//! | | `SerdeJson<T>` | `json`, `jsonb` | `T: Serialize` sent as `jsonb`; `T: Deserialize` loads (and may borrow from the row) |
+//!
+//! [`Json`] and [`Jsonb`] stay raw-text wrappers with or without `serde_json`: a serde-based
+//! `Json<T>` would overlap with them for `T = String` (which is both `AsRef<str>` and
+//! `Serialize`), so the serde wrapper is its own type, `SerdeJson`. JSON numbers follow
+//! serde_json: beyond `i64`/`u64` they are read as the nearest `f64` unless the application
+//! enables serde_json's `arbitrary_precision` (pgtusk enables its `float_roundtrip`, so a
+//! float sent comes back identical).
+//!
 //! Invariant: this module does no IO, and nothing in it panics on data from the server except
 //! the accessors documented to panic ([`Row::get`], [`Row::raw`], [`Row::get_bytes`]), which do
 //! so exactly where their `try_` forms return an error.
@@ -65,6 +106,7 @@
 mod adapters;
 mod array;
 mod bits;
+mod compat;
 mod datetime;
 #[cfg(feature = "derive")]
 pub mod derives;
@@ -94,6 +136,9 @@ mod tests;
 pub use adapters::{AdaptersMap, TypeInfo, TypeKind, ValueLoader};
 pub use array::{Array, Dimension, MAX_DIMENSIONS};
 pub use bits::BitVec;
+#[cfg(feature = "serde_json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde_json")))]
+pub use compat::SerdeJson;
 pub use datetime::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz};
 pub use dumper::{Dumper, IsNull};
 pub use geo::{Circle, Line, LineSegment, Path, PgBox, Point, Polygon};

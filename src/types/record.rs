@@ -125,10 +125,13 @@ enum Form<'a> {
     Text { rest: &'a [u8] },
 }
 
-/// One field as it was read: its type OID (binary only) and its bytes (`None` for NULL).
-struct RawField<'a> {
-    oid: Option<Oid>,
-    value: Option<Cow<'a, [u8]>>,
+/// One field as it was read ([`RecordReader::next_field`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawField<'a> {
+    /// The field's type OID (binary records only).
+    pub oid: Option<Oid>,
+    /// The field's bytes, unescaped for text records; `None` for NULL.
+    pub value: Option<Cow<'a, [u8]>>,
 }
 
 impl<'a> RecordReader<'a> {
@@ -196,9 +199,8 @@ impl<'a> RecordReader<'a> {
     /// The next field as it arrived: its type OID (binary records only) and its bytes
     /// (`None` for NULL), unescaped for text records. For readers that decide each field's
     /// type themselves, such as [`Value`](super::Value).
-    pub fn next_field(&mut self) -> Result<(Option<Oid>, Option<Cow<'a, [u8]>>), Error> {
-        let (_, raw) = self.next_raw()?;
-        Ok((raw.oid, raw.value))
+    pub fn next_field(&mut self) -> Result<RawField<'a>, Error> {
+        self.next_raw().map(|(_, raw)| raw)
     }
 
     /// True when every field was read (a binary record's count reached, or a text record at

@@ -8,7 +8,7 @@ use bytes::{BufMut, BytesMut};
 use super::adapters::{AdaptersMap, TypeKind};
 use super::array::load_array_with;
 use super::range::{multirange_range, range_subtype};
-use super::record::{RecordReader, RecordWriter};
+use super::record::{RawField, RecordReader, RecordWriter};
 use super::{
     Array, BitVec, Cid, Circle, Date, Dumper, Interval, IpNetwork, IsNull, Line, LineSegment,
     Loader, MacAddr, MacAddr8, Money, Multirange, Numeric, Path, PgBox, PgLsn, Point, Polygon,
@@ -431,7 +431,7 @@ impl Value {
         let mut reader = RecordReader::new(format, raw)?;
         let mut values = Vec::new();
         while !reader.at_end() {
-            let (field_oid, bytes) = reader.next_field()?;
+            let RawField { oid: field_oid, value: bytes } = reader.next_field()?;
             let field_oid = field_oid.or_else(|| fields?.get(values.len()).map(|(_, o)| *o));
             values.push(match (bytes, field_oid) {
                 (None, _) => Value::Null,

@@ -18,6 +18,7 @@ mod session;
 mod sql_compose;
 mod transactions;
 mod types_array;
+mod types_compat;
 mod types_datetime;
 mod types_derive;
 mod types_misc;

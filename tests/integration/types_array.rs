@@ -175,7 +175,7 @@ dual_test! {
         assert_eq!(row.get::<_, Array<i32>>(0), Array::default());
         assert_eq!(row.get::<_, i32>(1), 0);
         assert_eq!(row.get::<_, Vec<&str>>(2), Vec::<&str>::new());
-        assert_eq!(row.get::<_, [i32; 0]>(0), []);
+        assert_eq!(row.get::<_, [i32; 0]>(0), [0_i32; 0]);
         assert_eq!(row.get::<_, Vec<Option<i64>>>(3), [None, None]);
         assert_eq!(row.get::<_, Option<Vec<i32>>>(4), None);
         let err = row.try_get::<_, Vec<i64>>(3).unwrap_err();

@@ -62,13 +62,13 @@ fn binary_fixture() {
 
     // The empty array, and one that declares a zero-length dimension.
     let empty = binary(0, 0, oid::INT4, &[], &[]);
-    assert_eq!(Vec::<i32>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(), []);
+    assert_eq!(Vec::<i32>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(), Vec::<i32>::new());
     let zero = binary(1, 0, oid::INT4, &[(0, 1)], &[]);
     assert_eq!(
         Array::<i32>::load(oid::INT4_ARRAY, Format::Binary, &zero).unwrap(),
         Array::default()
     );
-    assert_eq!(<[i32; 0]>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(), []);
+    assert_eq!(<[i32; 0]>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(), [0_i32; 0]);
 }
 
 #[test]
