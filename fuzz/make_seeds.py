@@ -168,3 +168,64 @@ for name, phase, body in [
      + frame(b"Z", b"I")),
 ]:
     write("core_startup", name, bytes([phase, 0, 0]) + body)
+
+# loaders: [type OID][format: 0 binary, 1 text][value], binary values as the server sends them.
+def loader(name, type_oid, value, text=False):
+    write("loaders", name, struct.pack(">IB", type_oid, 1 if text else 0) + value)
+
+
+def array(elem, dims, values):
+    out = struct.pack(">iiI", len(dims), int(any(v is None for v in values)), elem)
+    for n, lb in dims:
+        out += struct.pack(">ii", n, lb)
+    for v in values:
+        out += struct.pack(">i", -1) if v is None else struct.pack(">i", len(v)) + v
+    return out
+
+
+def i4(n):
+    return struct.pack(">i", n)
+
+
+def numeric(ndigits, weight, sign, dscale, *digits):
+    return struct.pack(">hhHh", ndigits, weight, sign, dscale) + b"".join(struct.pack(">H", d) for d in digits)
+
+
+loader("int4", 23, i4(-7))
+loader("int8_text", 20, b"-9223372036854775808", text=True)
+loader("float8_nan", 701, struct.pack(">d", float("nan")))
+loader("numeric", 1700, numeric(3, 1, 0, 2, 12, 3456, 7800))
+loader("numeric_nan", 1700, numeric(0, 0, 0xC000, 0))
+loader("numeric_text", 1700, b"-1234.5678e-3", text=True)
+loader("text", 25, "héllo".encode())
+loader("uuid", 2950, bytes(range(16)))
+loader("jsonb", 3802, b'\x01{"a": [1, 2]}')
+loader("date", 1082, i4(-2451545))
+loader("timestamptz", 1184, struct.pack(">q", 9223372036854775807))
+loader("timestamptz_text", 1184, b"2024-02-29 12:34:56.789+05:30", text=True)
+loader("interval", 1186, struct.pack(">qii", 3600000000, 2, -14))
+loader("inet", 869, bytes([2, 24, 0, 4, 192, 168, 0, 1]))
+loader("varbit", 1562, i4(10) + b"\xff\xc0")
+loader("int4_array_2d", 1007, array(23, [(2, 0), (2, 1)], [i4(1), None, i4(3), i4(4)]))
+loader("text_array_text", 1009, b'[0:1]={"a \\"q\\"",NULL}', text=True)
+loader("numeric_array", 1231, array(1700, [(1, 1)], [numeric(1, 0, 0, 0, 5)]))
+loader("int4range", 3904, bytes([0x02]) + struct.pack(">i", 4) + i4(1) + struct.pack(">i", 4) + i4(5))
+loader("int4range_empty", 3904, bytes([0x01]))
+loader("int8multirange", 4536, i4(1) + i4(21) + bytes([0x02]) + struct.pack(">iqiq", 8, 1, 8, 9))
+loader("tsrange_text", 3908, b'["2024-01-01 00:00:00",infinity)', text=True)
+loader("record", 2249, i4(2) + struct.pack(">Ii", 23, 4) + i4(7) + struct.pack(">Ii", 25, -1))
+loader("composite", 90002, i4(2) + struct.pack(">Ii", 23, 4) + i4(7) + struct.pack(">Ii", 90000, 2) + b"bb")
+loader("composite_text", 90002, b'(7,"bb")', text=True)
+loader("enum", 90000, b"a")
+loader("enum_array", 90010, array(90000, [(2, 1)], [b"a", b"bb"]))
+loader("domain", 90001, i4(42))
+loader("hstore", 90003, i4(2) + i4(1) + b"a" + i4(1) + b"1" + i4(1) + b"b" + i4(-1))
+loader("tsvector", 3614, i4(1) + b"word\0" + struct.pack(">HH", 1, 0xC001))
+loader("tsquery", 3615, i4(3) + b"\x02\x01" + b"\x01\x00\x00b\0" + b"\x01\x00\x01a\0")
+loader("point", 600, struct.pack(">dd", 1.5, -2.0))
+loader("path", 602, b"\x01" + i4(2) + struct.pack(">dddd", 0, 0, 1, 1))
+loader("polygon_text", 604, b"((0,0),(1,1),(1,0))", text=True)
+loader("tid", 27, struct.pack(">IH", 16, 3))
+loader("pg_lsn", 3220, struct.pack(">Q", 0x1000000FF))
+loader("xml", 142, b"<a>\xc3\xa9</a>")
+loader("jsonpath", 4072, b"\x01$.a")

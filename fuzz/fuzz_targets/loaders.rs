@@ -3,7 +3,7 @@
 //! formats, for a type OID chosen by the input. Nothing may panic or allocate from a declared
 //! length; a value that loads, dumps and loads again must be the same value.
 //!
-//! Input layout: `[oid selector: 2 bytes] [format: 1 byte] [value bytes...]`.
+//! Input layout: `[type OID or selector: 4 bytes] [format: 1 byte] [value bytes...]`.
 
 #![no_main]
 
@@ -16,6 +16,7 @@ use pgtusk::types::*;
 const ENUM: Oid = 90_000;
 const DOMAIN: Oid = 90_001;
 const COMPOSITE: Oid = 90_002;
+const HSTORE: Oid = 90_003;
 
 /// Candidate OIDs: every built-in type with a loader, their arrays, ranges and multiranges,
 /// the registered types above and an unknown one.
@@ -33,7 +34,8 @@ const OIDS: &[Oid] = &[
     oid::INT4_ARRAY, oid::INT8_ARRAY, oid::TEXT_ARRAY, oid::FLOAT8_ARRAY, oid::NUMERIC_ARRAY,
     oid::BOOL_ARRAY, oid::BYTEA_ARRAY, oid::UUID_ARRAY, oid::TIMESTAMPTZ_ARRAY,
     oid::DATE_ARRAY, oid::JSONB_ARRAY, oid::INT4RANGE_ARRAY, oid::RECORD_ARRAY,
-    ENUM, DOMAIN, COMPOSITE, 95_000,
+    oid::INT4_ARRAY, oid::TSVECTOR_ARRAY, oid::POINT_ARRAY, oid::INT8MULTIRANGE,
+    ENUM, DOMAIN, COMPOSITE, HSTORE, 90_010, 90_012, 95_000,
 ];
 
 fn registry() -> AdaptersMap {
@@ -45,6 +47,7 @@ fn registry() -> AdaptersMap {
     map.register(TypeInfo::new(COMPOSITE, "c", 90_012, TypeKind::Composite {
         fields: vec![("x".into(), oid::INT4), ("y".into(), ENUM)],
     }));
+    map.register(TypeInfo::new(HSTORE, "hstore", 0, TypeKind::Base));
     map
 }
 
@@ -87,8 +90,10 @@ fn borrowed(oid: Oid, format: Format, raw: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [a, b, f, raw @ ..] = data else { return };
-    let oid = OIDS[usize::from(u16::from_be_bytes([*a, *b])) % OIDS.len()];
+    let [a, b, c, d, f, raw @ ..] = data else { return };
+    let wanted = u32::from_be_bytes([*a, *b, *c, *d]);
+    // A listed OID as itself (seeds name real types), anything else picks one of the list.
+    let oid = if OIDS.contains(&wanted) { wanted } else { OIDS[wanted as usize % OIDS.len()] };
     let format = if f & 1 == 0 { Format::Binary } else { Format::Text };
 
     let map = registry();
@@ -124,4 +129,48 @@ fuzz_target!(|data: &[u8]| {
     typed::<MacAddr8>(oid, format, raw);
     typed::<BitVec>(oid, format, raw);
     typed::<std::time::SystemTime>(oid, format, raw);
+    typed::<Xid>(oid, format, raw);
+    typed::<Xid8>(oid, format, raw);
+    typed::<Cid>(oid, format, raw);
+    typed::<Tid>(oid, format, raw);
+    typed::<PgLsn>(oid, format, raw);
+    typed::<Point>(oid, format, raw);
+    typed::<Line>(oid, format, raw);
+    typed::<LineSegment>(oid, format, raw);
+    typed::<PgBox>(oid, format, raw);
+    typed::<Path>(oid, format, raw);
+    typed::<Polygon>(oid, format, raw);
+    typed::<Circle>(oid, format, raw);
+    typed::<TsVector>(oid, format, raw);
+    typed::<TsQuery>(oid, format, raw);
+    typed::<Vec<i32>>(oid, format, raw);
+    typed::<Vec<Option<String>>>(oid, format, raw);
+    typed::<Array<Option<i64>>>(oid, format, raw);
+    typed::<Vec<Numeric>>(oid, format, raw);
+    typed::<Range<i32>>(oid, format, raw);
+    typed::<Range<Numeric>>(oid, format, raw);
+    typed::<Range<TimestampTz>>(oid, format, raw);
+    typed::<Multirange<i64>>(oid, format, raw);
+    typed::<Multirange<Date>>(oid, format, raw);
+    typed::<std::collections::BTreeMap<String, Option<String>>>(oid, format, raw);
+    if <(i32, Option<String>)>::accepts(oid) {
+        let _ = <(i32, Option<String>)>::load(oid, format, raw);
+    }
+    compat(oid, format, raw);
 });
+
+/// The optional integrations' loaders (the fuzz crate enables every feature).
+fn compat(oid: Oid, format: Format, raw: &[u8]) {
+    typed::<rust_decimal::Decimal>(oid, format, raw);
+    typed::<chrono::NaiveDate>(oid, format, raw);
+    typed::<chrono::NaiveDateTime>(oid, format, raw);
+    typed::<chrono::DateTime<chrono::Utc>>(oid, format, raw);
+    typed::<time::OffsetDateTime>(oid, format, raw);
+    typed::<time::PrimitiveDateTime>(oid, format, raw);
+    typed::<jiff::Timestamp>(oid, format, raw);
+    typed::<jiff::civil::DateTime>(oid, format, raw);
+    typed::<jiff::Span>(oid, format, raw);
+    if serde_json::Value::accepts(oid) {
+        let _ = serde_json::Value::load(oid, format, raw);
+    }
+}

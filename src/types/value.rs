@@ -534,7 +534,8 @@ impl Dumper for Value {
     fn format(&self) -> Format {
         match (self.inner(), self) {
             (Some(inner), _) => inner.format(),
-            (None, Value::Cidr(_)) => Format::Binary,
+            // NULL names no format of its own; binary is what containers expect of it.
+            (None, Value::Cidr(_) | Value::Null) => Format::Binary,
             (None, Value::Other { format, .. }) => *format,
             _ => Format::Text,
         }
