@@ -12,6 +12,7 @@
 //! dropped [`CopyIn`] with CopyFail (nothing it sent is committed) and discards the rest of a
 //! dropped [`CopyOut`]'s data.
 
+use crate::copy::table::{COLUMN_TYPES_QUERY, TableCopy};
 use std::io::{self, Read, Write};
 
 use bytes::{Bytes, BytesMut};
@@ -52,6 +53,20 @@ impl Connection {
             return Err(e);
         }
         Ok(CopyIn { conn: self, s })
+    }
+
+    /// Starts a binary `COPY table (columns) FROM STDIN` with the column types read from the
+    /// catalog; see the async
+    /// [`Connection::copy_in_table`](crate::Connection::copy_in_table).
+    pub fn copy_in_table(
+        &mut self,
+        table: &crate::sql::Identifier,
+        columns: &[&str],
+    ) -> Result<CopyIn<'_>, Error> {
+        let plan = TableCopy::new(table, columns)?;
+        let rows = self.query(COLUMN_TYPES_QUERY, (plan.table.as_str(), &plan.columns))?;
+        let (sql, types) = plan.statement(&rows)?;
+        self.copy_in_binary(&sql, &types)
     }
 
     /// Starts `COPY ... TO STDOUT`; see the async

@@ -18,6 +18,7 @@
 //! and discarded), and the connection stays usable. Dropping [`CopyIn::finish`] after it
 //! started may leave the COPY committed or not.
 
+use crate::copy::table::{COLUMN_TYPES_QUERY, TableCopy};
 use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::{Pin, pin};
@@ -75,6 +76,30 @@ impl Connection {
             return Err(e);
         }
         Ok(CopyIn { conn: self, s })
+    }
+
+    /// Starts a binary `COPY table (columns) FROM STDIN` whose column types are read from the
+    /// catalog (a domain column takes its base type), so rows can be written with
+    /// [`CopyIn::write_row`] without naming types. An empty `columns` means every column, in
+    /// table order. Fails before the COPY starts when the table or a column does not exist.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: &mut pgtusk::Connection) -> Result<(), pgtusk::Error> {
+    /// use pgtusk::sql::Identifier;
+    /// let mut w = conn.copy_in_table(&Identifier::new("items"), &["id", "name"]).await?;
+    /// w.write_row((1_i64, "one")).await?;
+    /// assert_eq!(w.finish().await?, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn copy_in_table(
+        &mut self,
+        table: &crate::sql::Identifier,
+        columns: &[&str],
+    ) -> Result<CopyIn<'_>, Error> {
+        let plan = TableCopy::new(table, columns)?;
+        let rows = self.query(COLUMN_TYPES_QUERY, (plan.table.as_str(), &plan.columns)).await?;
+        let (sql, types) = plan.statement(&rows)?;
+        self.copy_in_binary(&sql, &types).await
     }
 
     /// Starts `COPY ... TO STDOUT` (or `COPY (query) TO STDOUT`): returns once the server

@@ -42,6 +42,7 @@
 mod decode;
 mod encode;
 pub(crate) mod session;
+pub(crate) mod table;
 
 #[cfg(test)]
 mod tests;

@@ -798,3 +798,62 @@ fn handles_are_send(conn: &mut pgtusk::Connection) {
         r.next_row().await;
     });
 }
+
+dual_test! {
+    /// Binary COPY into a table with the column types read from the catalog: a chosen column
+    /// list (a domain column takes its base type; awkward names are quoted), every column, and
+    /// the errors for a missing column or table and for a value of the wrong type.
+    fn copy_in_with_types_from_the_table(t) {
+        use pgtusk::sql::Identifier;
+        use pgtusk::types::Numeric;
+
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let dom = crate::common::unique("price");
+        aw!(conn.batch_execute(&format!(
+            "CREATE DOMAIN {dom} AS numeric(10,2) CHECK (VALUE >= 0); \
+             CREATE TEMP TABLE \"Copy Items\" (id int8, \"Name\" text, price {dom}, note text)"
+        )))
+        .unwrap();
+        let table = Identifier::new("Copy Items");
+        let price: Numeric = "12.50".parse().unwrap();
+        let mut w = aw!(conn.copy_in_table(&table, &["id", "Name", "price"])).unwrap();
+        aw!(w.write_row((1_i64, "one", &price))).unwrap();
+        aw!(w.write_row((2_i64, None::<&str>, &price))).unwrap();
+        assert_eq!(aw!(w.finish()).unwrap(), 2, "{}", t.label);
+
+        // Every column, in table order.
+        let mut w = aw!(conn.copy_in_table(&table, &[])).unwrap();
+        aw!(w.write_row((3_i64, "three", &price, "n"))).unwrap();
+        assert_eq!(aw!(w.finish()).unwrap(), 1);
+        let rows = aw!(conn.query(
+            "SELECT id, \"Name\", price::text, note FROM \"Copy Items\" ORDER BY id",
+            ()
+        ))
+        .unwrap();
+        let got: Vec<(i64, Option<String>, String, Option<String>)> =
+            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+        assert_eq!(
+            got,
+            [
+                (1, Some("one".into()), "12.50".into(), None),
+                (2, None, "12.50".into(), None),
+                (3, Some("three".into()), "12.50".into(), Some("n".into())),
+            ]
+        );
+
+        // A missing column, a missing table: errors before any COPY starts.
+        let err = aw!(conn.copy_in_table(&table, &["id", "nope"])).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        let err = aw!(conn.copy_in_table(&Identifier::new("no_such_table"), &[])).unwrap_err();
+        assert_eq!(err.code(), Some(&SqlState::UNDEFINED_TABLE), "{err}");
+        // A value that does not fit its column's type is refused by the encoder; the
+        // connection stays usable.
+        let mut w = aw!(conn.copy_in_table(&table, &["id"])).unwrap();
+        let err = aw!(w.write_row((1.5_f64,))).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conversion, "{err}");
+        drop(w);
+        let n: i64 = aw!(conn.query_scalar("SELECT count(*) FROM \"Copy Items\"", ())).unwrap();
+        assert_eq!(n, 3);
+        aw!(conn.batch_execute(&format!("DROP TABLE \"Copy Items\"; DROP DOMAIN {dom}"))).unwrap();
+    }
+}
