@@ -164,6 +164,9 @@ for name, phase, body in [
     ("cleartext_ok", 6, frame(b"R", struct.pack(">i", 0)) + frame(b"S", cstr("a") + cstr("b")) + frame(b"Z", b"I")),
     ("md5_error", 7, frame(b"E", b"SFATAL\0C28P01\0Mpassword authentication failed\0\0")),
     ("negotiate", 0, frame(b"v", struct.pack(">Ii", 0, 0)) + frame(b"R", struct.pack(">i", 0))),
+    ("copy_out", 4, frame(b"H", struct.pack(">bhh", 0, 1, 0)) + frame(b"d", b"1\n") + frame(b"d", b"22\n")
+     + frame(b"N", b"SNOTICE\0C00000\0Mhi\0\0") + frame(b"d", b"333\n") + frame(b"c", b"")
+     + frame(b"C", cstr("COPY 3")) + frame(b"C", cstr("SELECT 1")) + frame(b"Z", b"I")),
     ("pipeline_error", 4, frame(b"1", b"") + frame(b"2", b"") + frame(b"E", b"SERROR\0C22012\0Mdivision by zero\0\0")
      + frame(b"Z", b"I")),
 ]:

@@ -22,7 +22,7 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use pgtusk::conn::{ConnectionCore, Event, Response, StartupConfig, TlsStart};
+use pgtusk::conn::{ConnectionCore, Event, RequestId, Response, StartupConfig, TlsStart};
 use pgtusk::protocol::auth::ChannelBinding;
 use pgtusk::protocol::backend::{Authentication, BackendMessage, SaslMechanisms};
 use pgtusk::protocol::framing::split_frame;
@@ -85,6 +85,8 @@ struct Run {
     transmitted: Vec<u8>,
     error: Option<String>,
     requests_sent: bool,
+    /// The requests sent, for the COPY TO STDOUT fast path (`take_copy_data`).
+    requests: Vec<RequestId>,
 }
 
 impl Run {
@@ -102,6 +104,7 @@ impl Run {
             transmitted: Vec::new(),
             error: None,
             requests_sent: false,
+            requests: Vec::new(),
         }
     }
 
@@ -123,6 +126,14 @@ impl Run {
             self.transmit();
             let _ = (self.core.wants_read(), self.core.transaction_status());
             let _ = (self.core.pending_requests(), self.core.in_copy_in());
+            // The COPY TO STDOUT fast path must hand out exactly the CopyData events the
+            // general path would.
+            let fast = self.requests.iter().find_map(|&r| Some((r, self.core.take_copy_data(r)?)));
+            if let Some((req, data)) = fast {
+                assert!(self.error.is_none(), "COPY data after a fatal error");
+                self.events.push(format!("{:?}", Event::Response(req, Response::CopyData(data))));
+                continue;
+            }
             match self.core.poll_event() {
                 Ok(Some(ev)) => {
                     assert!(self.error.is_none(), "an event after a fatal error: {ev:?}");
@@ -225,8 +236,10 @@ impl Run {
                 r.sync()
             })
             .expect("describe request");
+        self.requests.extend([simple, extended]);
         if self.flags & 0x20 != 0 {
-            self.core.send_request(|r| r.copy_query("COPY t FROM STDIN")).expect("copy request");
+            let copy = self.core.send_request(|r| r.copy_query("COPY t FROM STDIN"));
+            self.requests.push(copy.expect("copy request"));
         }
         if self.flags & 0x40 != 0 {
             self.core.abandon(simple);

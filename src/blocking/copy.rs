@@ -341,6 +341,9 @@ impl CopyOut<'_> {
             if self.s.is_ended() {
                 return None;
             }
+            if let Some(data) = self.s.take_data(&mut self.conn.core) {
+                return Some(Ok(data));
+            }
             match self.conn.next_response(self.s.req) {
                 Ok(r) => {
                     if let Some(data) = self.s.on_response(&mut self.conn.core, r) {

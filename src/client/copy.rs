@@ -507,6 +507,9 @@ impl CopyOut<'_> {
             if self.s.is_ended() {
                 return Poll::Ready(None);
             }
+            if let Some(data) = self.s.take_data(&mut conn.core) {
+                return Poll::Ready(Some(Ok(data)));
+            }
             let event = match conn.core.poll_event() {
                 Ok(event) => event,
                 Err(e) => return Poll::Ready(Some(Err(self.s.stop(e)))),

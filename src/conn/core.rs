@@ -459,6 +459,34 @@ impl ConnectionCore {
         }
     }
 
+    /// During the COPY TO STDOUT of request `req`: the payload of the CopyData message at the
+    /// front of the read buffer, when a complete one is there and nothing else is waiting to
+    /// be reported. The fast path of a COPY reader, which builds no event; `None` means "ask
+    /// [`poll_event`](Self::poll_event)", which handles everything else (the same data
+    /// included, and every error).
+    pub fn take_copy_data(&mut self, req: RequestId) -> Option<Bytes> {
+        if self.copy != Copy::Out
+            || self.skipping
+            || !self.deferred.is_empty()
+            || self.slice_base.is_some()
+            || !matches!(self.state, State::Ready)
+        {
+            return None;
+        }
+        let front = self.pending.front()?;
+        if front.req != req || front.abandoned {
+            return None;
+        }
+        let (&tag, rest) = self.read_buf.split_first()?;
+        let len = u32::from_be_bytes(*rest.first_chunk::<4>()?) as usize;
+        if tag != b'd' || len < 4 || len > self.max_message_len as usize || rest.len() < len {
+            return None;
+        }
+        let mut frame = self.read_buf.split_to(1 + len);
+        frame.advance(5);
+        Some(frame.freeze())
+    }
+
     // ----- commands -----------------------------------------------------------------------
 
     /// Queues one request: the frontend messages `build` adds, all under one [`RequestId`].

@@ -495,3 +495,42 @@ fn fatal_report_for_an_abandoned_request_closes_at_once() {
     let err = core.poll_event().unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("57P01"));
 }
+
+#[test]
+fn copy_out_data_fast_path_agrees_with_events() {
+    let mut core = ready_core();
+    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
+    clear_transmit(&mut core);
+    // Nothing before the COPY started.
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyData(Bytes::from_static(b"x"))]));
+    assert_eq!(core.take_copy_data(req), None);
+    let mut core = ready_core();
+    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
+    clear_transmit(&mut core);
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
+        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
+    )]));
+    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyOut".to_owned())]);
+    let stream = bytes_of(&[
+        BackendMessage::CopyData(Bytes::from_static(b"1\n")),
+        BackendMessage::CopyData(Bytes::from_static(b"22\n")),
+        BackendMessage::NoticeResponse(
+            ErrorFields::new(&[(b'S', "NOTICE"), (b'C', "00000"), (b'M', "hi")]).unwrap(),
+        ),
+        BackendMessage::CopyData(Bytes::from_static(b"333\n")),
+        BackendMessage::CopyDone,
+    ]);
+    // The first message in two pieces: nothing until it is complete.
+    core.handle_input_bytes(&stream[..4]);
+    assert_eq!(core.take_copy_data(req), None);
+    assert_eq!(core.take_copy_data(RequestId(req.get() + 1)), None);
+    core.handle_input_bytes(&stream[4..]);
+    assert_eq!(core.take_copy_data(req).as_deref(), Some(&b"1\n"[..]));
+    assert_eq!(core.take_copy_data(req).as_deref(), Some(&b"22\n"[..]));
+    // A notice is not data: the events report it, then the fast path goes on.
+    assert_eq!(core.take_copy_data(req), None);
+    assert!(matches!(core.poll_event().unwrap(), Some(Event::Notice(_))));
+    assert_eq!(core.take_copy_data(req).as_deref(), Some(&b"333\n"[..]));
+    assert_eq!(core.take_copy_data(req), None);
+    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyDone".to_owned())]);
+}

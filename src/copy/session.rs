@@ -73,6 +73,12 @@ impl Tracker {
 
     /// Handles one response to the request. A COPY FROM STDIN nobody will feed (a second one
     /// in the same query string) is failed through `core`.
+    /// True while CopyData is what this COPY expects: a COPY TO STDOUT that started and did
+    /// not fail.
+    pub(crate) fn takes_data(&self) -> bool {
+        self.direction == Direction::Out && self.opened && self.error.is_none()
+    }
+
     pub(crate) fn on_response(&mut self, core: &mut ConnectionCore, r: Response) -> Step {
         match r {
             Response::CopyIn(c)
@@ -426,6 +432,15 @@ impl CopyOutSession {
             Step::Data(data) if !data.is_empty() => Some(data),
             _ => None,
         }
+    }
+
+    /// The next CopyData payload straight from the core's read buffer, when a complete one is
+    /// there (see [`ConnectionCore::take_copy_data`]); `None`: go through the events.
+    pub(crate) fn take_data(&mut self, core: &mut ConnectionCore) -> Option<Bytes> {
+        if !self.tracker.takes_data() {
+            return None;
+        }
+        core.take_copy_data(self.req).filter(|d| !d.is_empty())
     }
 
     /// What a reader left of the last chunk.
