@@ -8,8 +8,9 @@
 //! from their OIDs; user-defined ones (enums, composites, domains, ranges, multiranges, their
 //! arrays, extension types such as `hstore`) have OIDs that differ from database to database,
 //! so they are looked up in `pg_type` once ([`TypeInfo`]) and registered in an
-//! [`AdaptersMap`]. A value loader can also be registered for an OID, for types whose binary
-//! form the driver does not know.
+//! [`AdaptersMap`]. A value loader can also be registered for an OID or a name, for types
+//! whose binary form the driver does not know; and any value can be sent as a type named at
+//! run time ([`AdaptersMap::typed`]), the run-time way to pick a dumper's type.
 //!
 //! # Scope
 //!
@@ -27,8 +28,11 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use super::oid;
+use bytes::BytesMut;
+
 use super::row::Row;
 use super::value::Value;
+use super::{Dumper, IsNull};
 use crate::Error;
 use crate::protocol::{Format, Oid};
 
@@ -315,6 +319,34 @@ impl AdaptersMap {
         }
     }
 
+    /// The OID of a type by name: registered (`name` or `schema.name`) or built in (see
+    /// [`oid::by_name`]).
+    pub fn oid_of(&self, name: &str) -> Option<Oid> {
+        self.get_by_name(name).map(|t| t.oid).or_else(|| oid::by_name(name))
+    }
+
+    /// `value` sent as the type called `type_name` (registered or built in) instead of the
+    /// type its dumper names: a dumper chosen by type name at run time. The value's bytes must
+    /// be in that type's form in the dumper's format (text always is, for types whose input
+    /// function reads it: enums, domains over text, extension types...).
+    ///
+    /// ```
+    /// use pgtusk::types::{AdaptersMap, Dumper, TypeInfo, TypeKind};
+    ///
+    /// let map = AdaptersMap::new();
+    /// map.register(TypeInfo::new(50_000, "mood", 0, TypeKind::Enum { labels: vec![] }));
+    /// let happy = map.typed("mood", "happy")?;
+    /// assert_eq!(happy.type_oid(), 50_000);
+    /// assert!(map.typed("no_such_type", "x").is_err());
+    /// # Ok::<(), pgtusk::Error>(())
+    /// ```
+    pub fn typed<D: Dumper>(&self, type_name: &str, value: D) -> Result<Typed<D>, Error> {
+        let type_oid = self.oid_of(type_name).ok_or_else(|| {
+            Error::conversion(format!("no type named {type_name:?} is registered or built in"))
+        })?;
+        Ok(Typed::new(type_oid, value))
+    }
+
     /// The value loader registered for `oid`.
     pub(crate) fn loader(&self, oid: Oid) -> Option<ValueLoader> {
         self.read().loaders.get(&oid).cloned()
@@ -364,5 +396,41 @@ impl fmt::Debug for AdaptersMap {
             .field("types", &names)
             .field("loaders", &reg.loaders.len())
             .finish()
+    }
+}
+
+/// A value sent as a given type OID, whatever type its dumper names (see
+/// [`AdaptersMap::typed`]); format and bytes are the inner dumper's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Typed<D> {
+    type_oid: Oid,
+    value: D,
+}
+
+impl<D> Typed<D> {
+    /// `value`, sent as type `type_oid`.
+    pub fn new(type_oid: Oid, value: D) -> Self {
+        Typed { type_oid, value }
+    }
+
+    /// The value.
+    pub fn into_inner(self) -> D {
+        self.value
+    }
+}
+
+/// Sent as its type OID, in the inner value's format and form.
+impl<D: Dumper> Dumper for Typed<D> {
+    fn type_oid(&self) -> Oid {
+        self.type_oid
+    }
+    fn format(&self) -> Format {
+        self.value.format()
+    }
+    fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.value.dump(buf)
+    }
+    fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.value.dump_text(buf)
     }
 }

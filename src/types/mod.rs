@@ -133,7 +133,7 @@ mod xml;
 mod tests;
 
 // One list of everything this module offers.
-pub use adapters::{AdaptersMap, TypeInfo, TypeKind, ValueLoader};
+pub use adapters::{AdaptersMap, TypeInfo, TypeKind, Typed, ValueLoader};
 pub use array::{Array, Dimension, MAX_DIMENSIONS};
 pub use bits::BitVec;
 #[cfg(feature = "serde_json")]

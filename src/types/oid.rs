@@ -657,6 +657,22 @@ pub fn type_name(oid: Oid) -> Option<&'static str> {
     entry(oid).map(|e| e.name)
 }
 
+/// The OID of a built-in type by its name as [`type_name`] writes it (`"int8"`, `"text[]"`),
+/// or by its `pg_type.typname` (`"_int4"` for `int4[]`).
+///
+/// ```
+/// use pgtusk::types::oid;
+/// assert_eq!(oid::by_name("int8"), Some(oid::INT8));
+/// assert_eq!(oid::by_name("_int4"), Some(oid::INT4_ARRAY));
+/// assert_eq!(oid::by_name("my_enum"), None);
+/// ```
+pub fn by_name(name: &str) -> Option<Oid> {
+    if let Some(element) = name.strip_prefix('_').and_then(by_name) {
+        return array_type(element);
+    }
+    TYPES.iter().find(|e| e.name == name).map(|e| e.oid)
+}
+
 /// The array type of a built-in element type (`INT4` → `INT4_ARRAY`), if it has one.
 pub fn array_type(element: Oid) -> Option<Oid> {
     entry(element).map(|e| e.array).filter(|&a| a != 0)

@@ -129,6 +129,11 @@ dual_test! {
         let row = aw!(conn.query_one("SELECT $1, pg_typeof($1)::text", (&ok,))).unwrap();
         assert_eq!(row.get::<_, Value>(0), ok);
         assert_eq!(row.get::<_, &str>(1), mood);
+        // A string sent as the enum type, chosen by name at run time.
+        let typed = conn.adapters().typed(&mood, "happy").unwrap();
+        let row = aw!(conn.query_one("SELECT $1, pg_typeof($1)::text", (&typed,))).unwrap();
+        assert_eq!(row.get::<_, Value>(0), Value::Enum { type_oid: mood_oid, label: "happy".into() });
+        assert_eq!(row.get::<_, &str>(1), mood);
         // A label the description does not list is an error, not a silent value.
         let bad = Value::Enum { type_oid: mood_oid, label: "angry".into() };
         assert!(aw!(conn.query_one("SELECT $1", (&bad,))).is_err());
