@@ -40,6 +40,40 @@
 //! column into a Rust type that does not fit is an error naming the column, its PostgreSQL type
 //! and the Rust type; integers never truncate silently.
 //!
+//! Every built-in type has a Rust form (see [`types`]): arrays as `Vec<T>`, `[T; N]` or
+//! [`types::Array`] (several dimensions, lower bounds, NULLs), ranges and multiranges, our own
+//! arbitrary-precision [`types::Numeric`] and date/time types with ±infinity (and `chrono`,
+//! `time`, `jiff`, `rust_decimal`, `serde_json` behind features), network, geometric,
+//! text-search and system types. Your own types derive their adapters:
+//!
+//! ```no_run
+//! # async fn demo(conn: &mut pgtusk::Connection) -> Result<(), pgtusk::Error> {
+//! use pgtusk::types::Value;
+//! use pgtusk::{Dumper, FromRow, Loader};
+//!
+//! #[derive(Debug, Dumper, Loader)]
+//! #[pgtusk(rename_all = "lowercase")]
+//! enum Mood { Sad, Ok, Happy }            // CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')
+//!
+//! #[derive(Debug, FromRow)]
+//! struct Person { id: i64, name: String, #[pgtusk(rename = "current_mood")] mood: Mood }
+//!
+//! let people: Vec<Person> =
+//!     conn.query_as("SELECT id, name, current_mood FROM person WHERE current_mood = $1",
+//!                   (Mood::Happy,)).await?;
+//! let tags: Vec<String> = conn.query_scalar("SELECT ARRAY['a', 'b']", ()).await?;
+//!
+//! // Dynamic rows, like psycopg's dict_row: column name -> Value.
+//! conn.register_type("mood").await?;     // enums, composites... by name, from pg_type
+//! let row = conn.query_one("SELECT * FROM person LIMIT 1", ()).await?;
+//! let map = row.to_map();
+//! assert!(matches!(map["current_mood"], Value::Enum { .. }));
+//! # Ok(()) }
+//! ```
+//!
+//! Table and column names go through [`sql`] (`sql::Identifier`, `sql::Literal`), never
+//! through string formatting.
+//!
 //! ## Transactions
 //!
 //! ```no_run
