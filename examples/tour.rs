@@ -1,10 +1,29 @@
-//! A tour of pgtusk: connect, query with parameters, a transaction, a streamed result, the
-//! blocking API and a pipeline-free bulk insert.
+//! A tour of pgtusk: connect, query with parameters, a transaction, your own types (an enum,
+//! a row struct), arrays and dynamic rows, a pipeline, a streamed result and the blocking API.
 //!
 //! Run it with `cargo run --example tour`. It uses `DATABASE_URL` when set; otherwise it starts
 //! a throwaway PostgreSQL server (through the project's test harness) and stops it at the end.
 
-use pgtusk::{Connection, Error, IsolationLevel};
+use pgtusk::types::Value;
+use pgtusk::{Connection, Dumper, Error, FromRow, IsolationLevel, Loader};
+
+/// A PostgreSQL enum, both ways.
+#[derive(Debug, Clone, Copy, PartialEq, Dumper, Loader)]
+#[pgtusk(rename_all = "lowercase")]
+enum Season {
+    Spring,
+    Summer,
+    Autumn,
+}
+
+/// A row, by column name.
+#[derive(Debug, FromRow)]
+struct Fruit {
+    name: String,
+    season: Season,
+    #[pgtusk(rename = "price")]
+    cost: f64,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,6 +77,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let n: i64 = conn.query_scalar("SELECT count(*) FROM fruit", ()).await?;
     println!("rows after the rolled-back delete: {n}");
+
+    // Your own types: an enum column, rows as structs, arrays, dynamic rows.
+    conn.batch_execute(
+        "CREATE TYPE pg_temp.season AS ENUM ('spring', 'summer', 'autumn'); \
+         ALTER TABLE fruit ADD COLUMN season pg_temp.season NOT NULL DEFAULT 'autumn'",
+    )
+    .await?;
+    conn.execute("UPDATE fruit SET season = $1 WHERE name = $2", (Season::Summer, "fig")).await?;
+    let fruit: Vec<Fruit> =
+        conn.query_as("SELECT name, season, price FROM fruit ORDER BY id", ()).await?;
+    println!("as structs: {fruit:?}");
+    let names: Vec<String> =
+        conn.query_scalar("SELECT array_agg(name ORDER BY name) FROM fruit", ()).await?;
+    let ids: Vec<i64> = conn
+        .query("SELECT id FROM fruit WHERE name = ANY($1)", (vec!["apple", "fig"],))
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    println!("an array column {names:?}, an array parameter matched ids {ids:?}");
+    conn.register_type("pg_temp.season").await?;
+    let row = conn.query_one("SELECT * FROM fruit WHERE id = 3", ()).await?;
+    let map = row.to_map();
+    if let Value::Enum { label, .. } = &map["season"] {
+        println!("as a dynamic row: {} columns, season {label}", map.len());
+    }
+
+    // A pipeline: many statements, one round trip.
+    let mut p = conn.pipeline();
+    let inserted = p.execute("INSERT INTO fruit (id, name) VALUES ($1, $2)", (4_i64, "plum"));
+    let count = p.query("SELECT count(*) FROM fruit", ());
+    let out = p.run().await?;
+    let n: i64 = out.rows(count)?[0].get(0);
+    println!("pipeline: inserted {}, now {n} rows", out.rows_affected(inserted)?);
 
     // Errors carry the server's SQLSTATE and fields.
     let err: Error =
