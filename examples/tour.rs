@@ -87,7 +87,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     conn.execute("UPDATE fruit SET season = $1 WHERE name = $2", (Season::Summer, "fig")).await?;
     let fruit: Vec<Fruit> =
         conn.query_as("SELECT name, season, price FROM fruit ORDER BY id", ()).await?;
-    println!("as structs: {fruit:?}");
+    for f in &fruit {
+        println!("  as a struct: {} ({:?}) costs {}", f.name, f.season, f.cost);
+    }
     let names: Vec<String> =
         conn.query_scalar("SELECT array_agg(name ORDER BY name) FROM fruit", ()).await?;
     let ids: Vec<i64> = conn
