@@ -4,6 +4,10 @@
 //! `<this binary> --child <workload> <driver> <ops>` with the server's URL in
 //! [`URL_VAR`]; the child sets the workload up, measures the timed body and prints one
 //! [`SAMPLE_PREFIX`] line on stdout, which the parent parses into a [`Sample`].
+//!
+//! The line's `server_cpu_ns=` field is optional (only workloads that name their server
+//! backend's pid report it, see [`Workload::server_pid`]): lines without it, such as those of
+//! the Python peers, still parse.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -30,6 +34,13 @@ pub trait Workload {
 
     /// Runs `ops` operations; timed.
     fn body(&self, state: &mut Self::State, ops: u64) -> Result<()>;
+
+    /// The pid of the server backend serving the body (`SELECT pg_backend_pid()` in the setup),
+    /// when its CPU time is to be measured too: [`measure`] then reads the backend's CPU time
+    /// from `/proc` before and after the body (possible when the server runs on this machine).
+    fn server_pid(&self, _state: &Self::State) -> Option<u32> {
+        None
+    }
 }
 
 /// One measured run of a case's timed body.
@@ -45,6 +56,9 @@ pub struct Sample {
     pub sys: Duration,
     /// Peak RSS of the client process (whole run, setup included), KiB.
     pub max_rss_kib: u64,
+    /// CPU time (user + sys) of the server backend during the timed part, when the workload
+    /// names its backend ([`Workload::server_pid`]) and `/proc` shows it.
+    pub server_cpu: Option<Duration>,
 }
 
 impl Sample {
@@ -68,16 +82,25 @@ impl Sample {
         self.sys.as_secs_f64() * 1e6 / self.ops as f64
     }
 
+    /// The server backend's CPU per operation, ns (when measured).
+    pub fn server_ns_per_op(&self) -> Option<f64> {
+        self.server_cpu.map(|d| d.as_secs_f64() * 1e9 / self.ops as f64)
+    }
+
     /// The line a child prints.
     pub fn to_line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{SAMPLE_PREFIX} ops={} wall_ns={} user_us={} sys_us={} maxrss_kib={}",
             self.ops,
             self.wall.as_nanos(),
             self.user.as_micros(),
             self.sys.as_micros(),
             self.max_rss_kib
-        )
+        );
+        if let Some(server) = self.server_cpu {
+            line.push_str(&format!(" server_cpu_ns={}", server.as_nanos()));
+        }
+        line
     }
 
     /// Parses a line made by [`to_line`](Self::to_line).
@@ -89,6 +112,7 @@ impl Sample {
             user: Duration::ZERO,
             sys: Duration::ZERO,
             max_rss_kib: 0,
+            server_cpu: None,
         };
         for field in rest.split_whitespace() {
             let (key, value) = field.split_once('=')?;
@@ -99,6 +123,7 @@ impl Sample {
                 "user_us" => sample.user = Duration::from_micros(value),
                 "sys_us" => sample.sys = Duration::from_micros(value),
                 "maxrss_kib" => sample.max_rss_kib = value,
+                "server_cpu_ns" => sample.server_cpu = Some(Duration::from_nanos(value)),
                 _ => return None,
             }
         }
@@ -110,9 +135,12 @@ impl Sample {
 /// the difference.
 pub fn measure<W: Workload>(workload: &W, url: &str, ops: u64) -> Result<Sample> {
     let mut state = workload.setup(url)?;
+    let server = workload.server_pid(&state);
+    let server_before = server.and_then(crate::rusage::process_cpu_time);
     let before = Snapshot::now();
     workload.body(&mut state, ops)?;
     let after = Snapshot::now();
+    let server_after = server.and_then(crate::rusage::process_cpu_time);
     drop(state);
     Ok(Sample {
         ops,
@@ -120,6 +148,7 @@ pub fn measure<W: Workload>(workload: &W, url: &str, ops: u64) -> Result<Sample>
         user: after.user.saturating_sub(before.user),
         sys: after.sys.saturating_sub(before.sys),
         max_rss_kib: after.max_rss_kib,
+        server_cpu: server_before.zip(server_after).map(|(b, a)| a.saturating_sub(b)),
     })
 }
 
@@ -230,4 +259,31 @@ pub fn run_interleaved(
         }
     }
     Ok(samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Sample;
+
+    #[test]
+    fn sample_lines() {
+        let mut s = Sample {
+            ops: 10,
+            wall: Duration::from_nanos(123_456),
+            user: Duration::from_micros(7),
+            sys: Duration::from_micros(9),
+            max_rss_kib: 4096,
+            server_cpu: None,
+        };
+        assert_eq!(Sample::parse_line(&s.to_line()), Some(s));
+        s.server_cpu = Some(Duration::from_nanos(55_000));
+        assert!(s.to_line().ends_with(" server_cpu_ns=55000"));
+        assert_eq!(Sample::parse_line(&s.to_line()), Some(s));
+        assert_eq!(s.server_ns_per_op(), Some(5_500.0));
+        // A line without the server's field (the Python peers print those) still parses.
+        let old = "PGTUSK_BENCH_SAMPLE ops=3 wall_ns=5 user_us=1 sys_us=2 maxrss_kib=9";
+        assert_eq!(Sample::parse_line(old).map(|s| (s.ops, s.server_cpu)), Some((3, None)));
+    }
 }

@@ -11,9 +11,12 @@
 //! - [`valgrind`]: user-space instructions per operation, from cachegrind (exact, unlike the
 //!   tick-sampled user/sys split of getrusage).
 //! - [`machine`]: date, CPU model, core count, load.
+//! - [`common`]: what the benchmark binaries share (runtime, command line, server, the rows of
+//!   `copy_src`).
 //!
 //! See `benches/README.md` for the commands.
 
+pub mod common;
 pub mod harness;
 pub mod machine;
 pub mod report;

@@ -28,11 +28,14 @@
 
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
 use std::pin::pin;
 use std::time::{Duration, SystemTime};
 
 use pgtusk::types::{Numeric, TimestampTz, oid};
+use pgtusk_benches::common::{
+    self, COLUMNS, Cli, Options, PG_EPOCH_UNIX, POOL, SOURCE, cents, name, runtime,
+    tokio_pg_connect, verdict,
+};
 use pgtusk_benches::harness::{self, Case, Sample, Workload};
 use pgtusk_benches::report::{CaseResult, Stat};
 use pgtusk_benches::{Result, machine, valgrind};
@@ -40,17 +43,9 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 /// The target table of `copy_in`.
 const TABLE: &str = "copy_bench";
-/// The source table of `copy_out` (and of the server's file).
-const SOURCE: &str = "copy_src";
-const COLUMNS: &str =
-    "id int8, x float8, name text, ts timestamptz, flag bool, amount numeric(12,2)";
 const COPY_IN_SQL: &str =
     "COPY copy_bench (id, x, name, ts, flag, amount) FROM STDIN (FORMAT binary)";
 const COPY_OUT_SQL: &str = "COPY copy_src TO STDOUT (FORMAT binary)";
-/// Distinct text and numeric values (cycled by row number).
-const POOL: usize = 1024;
-/// 2000-01-01 00:00:00 UTC in Unix seconds (PostgreSQL's epoch).
-const PG_EPOCH_UNIX: u64 = 946_684_800;
 /// Rows of copy_in under valgrind (copy_out always reads the whole table).
 const VALGRIND_IN_ROWS: u64 = 200_000;
 /// Rows per driver in the correctness check.
@@ -60,10 +55,6 @@ const REF_IN: &str = "tokio-postgres BinaryCopyInWriter";
 const CEIL_IN: &str = "server COPY FROM file";
 const REF_OUT: &str = "tokio-postgres copy_out";
 const CEIL_OUT: &str = "server COPY TO /dev/null";
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
-}
 
 /// The binary file the server writes and reads, named after the server (so the children find
 /// it from the URL alone). The server writes it: it must be in a directory the server's user
@@ -75,27 +66,6 @@ fn data_file(url: &str) -> String {
 }
 
 // ----- the rows ----------------------------------------------------------------------------
-
-/// The 20-byte text of pool slot `k`.
-fn name(k: usize) -> String {
-    format!("name-{k:015}")
-}
-
-/// The numeric(12,2) of pool slot `k`, in hundredths.
-fn cents(k: usize) -> i64 {
-    k as i64 * 1001 + 123_456
-}
-
-/// The same rows in SQL, for the source table.
-fn source_sql(rows: u64) -> String {
-    format!(
-        "INSERT INTO {SOURCE} SELECT i, i * 0.25, 'name-' || lpad((i % {POOL})::text, 15, '0'), \
-         timestamptz '2000-01-01 00:00:00+00' + i * interval '1 second', i % 3 = 0, \
-         (((i % {POOL}) * 1001 + 123456) / 100.0)::numeric(12,2) \
-         FROM generate_series(0, {}) AS i",
-        rows - 1
-    )
-}
 
 /// Values as pgtusk takes them.
 struct PgtuskPool {
@@ -255,20 +225,6 @@ impl Workload for InPgtuskBlocking {
 }
 
 // ----- copy_in: tokio-postgres -------------------------------------------------------------
-
-fn tokio_pg_connect(url: &str) -> Result<(tokio::runtime::Runtime, tokio_postgres::Client)> {
-    let rt = runtime()?;
-    let client = rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                eprintln!("tokio-postgres connection: {e}");
-            }
-        });
-        Ok::<_, pgtusk_benches::BoxError>(client)
-    })?;
-    Ok((rt, client))
-}
 
 #[derive(Default)]
 struct InTokioPg;
@@ -460,85 +416,26 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-struct Options {
-    reps: usize,
-    rows: u64,
-    drivers: Option<Vec<String>>,
-    out: PathBuf,
-    pg: u32,
-    valgrind: bool,
-}
-
-const HELP: &str =
-    "usage: copy [--reps N] [--rows N] [--drivers A,B] [--out PATH] [--pg N] [--no-valgrind]";
-
-fn options(args: &[String]) -> Result<Options> {
-    let mut o = Options {
-        reps: 3,
-        rows: 1_000_000,
-        drivers: None,
-        out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/copy.md"),
-        pg: 15,
-        valgrind: true,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--reps" => o.reps = value()?.parse()?,
-            "--rows" => o.rows = value()?.parse()?,
-            "--drivers" => {
-                o.drivers = Some(value()?.split(',').map(|s| s.trim().to_string()).collect());
-            }
-            "--out" => o.out = PathBuf::from(value()?),
-            "--pg" => o.pg = value()?.parse()?,
-            "--no-valgrind" => o.valgrind = false,
-            "-h" | "--help" => {
-                println!("{HELP}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{HELP}").into()),
-        }
-    }
-    if o.reps == 0 || o.rows == 0 {
-        return Err("--reps and --rows must be at least 1".into());
-    }
-    Ok(o)
-}
-
-/// Adds `sslmode=disable` to a URL that names no sslmode: the peers run with `NoTls`.
-fn without_tls(url: &str) -> String {
-    if url.contains("sslmode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&sslmode=disable")
-    } else {
-        format!("{url}?sslmode=disable")
-    }
-}
+const CLI: Cli = Cli {
+    name: "copy",
+    count_flag: "--rows",
+    reps: 3,
+    count: 1_000_000,
+    out: "copy.md",
+    strace: false,
+};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let all = cases();
-    if let Some(code) = harness::child_main(&all, &args) {
-        std::process::exit(code);
-    }
-    if let Err(e) = run(&all, &args) {
-        eprintln!("copy: {e}");
-        std::process::exit(1);
-    }
+    common::main("copy", cases, run);
 }
 
 /// Creates the tables and the server's binary file.
 fn prepare(url: &str, rows: u64) -> Result<()> {
     let mut conn = pgtusk::blocking::Connection::connect(url)?;
     conn.batch_execute(&format!(
-        "DROP TABLE IF EXISTS {TABLE}, {SOURCE}; \
-         CREATE UNLOGGED TABLE {TABLE} ({COLUMNS}); \
-         CREATE UNLOGGED TABLE {SOURCE} ({COLUMNS});"
+        "DROP TABLE IF EXISTS {TABLE}; CREATE UNLOGGED TABLE {TABLE} ({COLUMNS});"
     ))?;
-    conn.batch_execute(&source_sql(rows))?;
-    conn.batch_execute(&format!("VACUUM ANALYZE {SOURCE}"))?;
+    common::create_source(&mut conn, rows)?;
     let file = data_file(url);
     let n = conn.execute(format!("COPY {SOURCE} TO '{file}' (FORMAT binary)").as_str(), ())?;
     check_rows(n, rows)?;
@@ -570,35 +467,12 @@ fn check_drivers(cases: &[Case], url: &str) -> Result<()> {
 }
 
 fn run(all: &[Case], args: &[String]) -> Result<()> {
-    let o = options(args)?;
-    let cases: Vec<Case> = match &o.drivers {
-        None => all.to_vec(),
-        Some(names) => {
-            for name in names {
-                if !all.iter().any(|c| c.driver == name) {
-                    let known: Vec<_> = all.iter().map(|c| c.driver).collect();
-                    return Err(format!("unknown driver {name:?}; known: {known:?}").into());
-                }
-            }
-            all.iter().filter(|c| names.iter().any(|n| n == c.driver)).copied().collect()
-        }
-    };
-
-    let (server, url) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
-        Some(url) => (None, without_tls(&url)),
-        None => {
-            eprintln!("starting a throwaway PostgreSQL {} server...", o.pg);
-            let server = pgtusk_testkit::ServerSpec::new(o.pg).start()?;
-            let url = without_tls(&server.url(pgtusk_testkit::roles::SUPERUSER));
-            (Some(server), url)
-        }
-    };
-    let server_version = {
-        let conn = pgtusk::blocking::Connection::connect(&url)?;
-        conn.parameter("server_version").unwrap_or("unknown").to_string()
-    };
-    eprintln!("PostgreSQL {server_version}; creating {} rows and {}", o.rows, data_file(&url));
-    prepare(&url, o.rows)?;
+    let o = CLI.parse(args)?;
+    let cases = o.select(all)?;
+    let server = common::BenchServer::start(o.pg)?;
+    let (url, server_version) = (server.url.clone(), server.version.clone());
+    eprintln!("PostgreSQL {server_version}; creating {} rows and {}", o.count, data_file(&url));
+    prepare(&url, o.count)?;
     let file_size = std::fs::metadata(data_file(&url)).map(|m| m.len()).unwrap_or(0);
     check_drivers(&cases, &url)?;
 
@@ -613,9 +487,9 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
             "{workload}: {} drivers x {} reps x {} rows, interleaved",
             wcases.len(),
             o.reps,
-            o.rows
+            o.count
         );
-        let samples = harness::run_interleaved(&wcases, &url, o.rows, o.reps, |rep, case, s| {
+        let samples = harness::run_interleaved(&wcases, &url, o.count, o.reps, |rep, case, s| {
             eprintln!(
                 "  rep {} {:<36} wall {:>7.3} s  cpu {:>6.3} µs/row (user {:>5.3}, sys {:>5.3})  rss {:>6.1} MiB",
                 rep + 1,
@@ -633,13 +507,11 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
 
     let mut instructions = Vec::new();
     if o.valgrind && valgrind::available() {
-        let dir =
-            std::env::temp_dir().join(format!("pgtusk-bench-valgrind-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        let dir = common::scratch_dir("bench-valgrind")?;
         for case in cases.iter().filter(|c| !c.driver.starts_with("server")) {
             // COPY out always moves the whole table, so it runs with every row.
             let ops =
-                if case.workload == "copy_in" { o.rows.min(VALGRIND_IN_ROWS) } else { o.rows };
+                if case.workload == "copy_in" { o.count.min(VALGRIND_IN_ROWS) } else { o.count };
             eprintln!(
                 "  valgrind (cachegrind): {} / {} ({ops} rows and 0)",
                 case.workload, case.driver
@@ -666,20 +538,11 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
         &load_after,
     );
     print!("{md}");
-    if let Some(dir) = o.out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&o.out, &md)?;
-    eprintln!("written to {}", o.out.display());
-    Ok(())
+    o.write_report(&md)
 }
 
 /// (workload, driver, rows, user-space instructions per row).
 type Instructions = (&'static str, &'static str, u64, valgrind::PerOp);
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "**not met**" }
-}
 
 fn ratio_cell(r: &CaseResult, reference: Option<&CaseResult>, f: fn(&Sample) -> f64) -> String {
     reference.map_or_else(|| "-".into(), |re| r.ratio(re, f).show(2))
@@ -730,7 +593,7 @@ fn markdown(
     load_after: &str,
 ) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# W4 copy_in / W5 copy_out: {} rows × 6 columns, binary COPY\n", o.rows);
+    let _ = writeln!(md, "# W4 copy_in / W5 copy_out: {} rows × 6 columns, binary COPY\n", o.count);
     let _ = writeln!(
         md,
         "{} · {} × {} · PostgreSQL {server_version} (local throwaway server, TCP 127.0.0.1, no TLS, \
@@ -747,7 +610,7 @@ fn markdown(
          each run's untimed setup. The binary data is {file_size} bytes ({:.1} MiB). Median (min–max) over the \
          repetitions; ratios are per round (runs of a round ran back to back). Client CPU = getrusage(RUSAGE_SELF) \
          user+sys of the client process over the timed part (the server's CPU is not in it); peak RSS = \
-         ru_maxrss of the whole client process. The server rows are one statement sent by a pgtusk blocking \
+         VmHWM of the client process (its whole run). The server rows are one statement sent by a pgtusk blocking \
          connection, so their client CPU is only the wait. Before measuring, {CHECK_ROWS} rows loaded by each \
          copy-in driver were compared with the source table (md5 of the rows as text): identical.\n",
         file_size as f64 / (1024.0 * 1024.0)

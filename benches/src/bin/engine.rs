@@ -27,6 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use futures::future::try_join_all;
+use pgtusk_benches::common::{
+    self, Cli, Options, pooled, runtime, tokio_pg_connect, verdict, with_param,
+};
 use pgtusk_benches::harness::{self, Case, Sample, Workload};
 use pgtusk_benches::report::{CaseResult, Stat, table};
 use pgtusk_benches::{BoxError, Result, machine, valgrind};
@@ -56,10 +59,6 @@ const PG_UNCACHED: &str = "pgtusk async statement_cache_size=0";
 const TPG_STR: &str = "tokio-postgres query(&str)";
 const PSYCOPG_UNPREPARED: &str = "psycopg execute(prepare=False)";
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
-}
-
 /// The `text` value of row `i`.
 fn text_of(i: u64) -> String {
     format!("row {i}")
@@ -86,16 +85,6 @@ fn check_count(what: &str, got: u64, want: u64) -> Result<()> {
     } else {
         Err(format!("{what}: {got} rows inserted, not {want}").into())
     }
-}
-
-/// Adds a query parameter to a URL.
-fn with_param(url: &str, param: &str) -> String {
-    if url.contains('?') { format!("{url}&{param}") } else { format!("{url}?{param}") }
-}
-
-/// Adds `sslmode=disable` to a URL that names no sslmode: the peers run with `NoTls`.
-fn without_tls(url: &str) -> String {
-    if url.contains("sslmode=") { url.to_string() } else { with_param(url, "sslmode=disable") }
 }
 
 const CREATE_TRUNCATE: &str =
@@ -220,20 +209,6 @@ struct TokioPg {
     client: tokio_postgres::Client,
     stmts: Vec<tokio_postgres::Statement>,
     rows: Vec<(i64, String)>,
-}
-
-fn tokio_pg_connect(url: &str) -> Result<(tokio::runtime::Runtime, tokio_postgres::Client)> {
-    let rt = runtime()?;
-    let client = rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                eprintln!("tokio-postgres connection: {e}");
-            }
-        });
-        Ok::<_, BoxError>(client)
-    })?;
-    Ok((rt, client))
 }
 
 /// All the INSERTs' futures at once: tokio-postgres writes each request (Bind, Execute,
@@ -497,78 +472,22 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-struct Options {
-    reps: usize,
-    ops: u64,
-    drivers: Option<Vec<String>>,
-    out: PathBuf,
-    valgrind: bool,
-    pg: u32,
-}
-
-const HELP: &str =
-    "usage: engine [--reps N] [--ops N] [--drivers A,B] [--out PATH] [--no-valgrind] [--pg N]";
-
-fn options(args: &[String]) -> Result<Options> {
-    let mut o = Options {
-        reps: 5,
-        ops: 20_000,
-        drivers: None,
-        out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/engine.md"),
-        valgrind: true,
-        pg: 15,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--reps" => o.reps = value()?.parse()?,
-            "--ops" => o.ops = value()?.parse()?,
-            "--drivers" => {
-                o.drivers = Some(value()?.split(',').map(|s| s.trim().to_string()).collect());
-            }
-            "--out" => o.out = PathBuf::from(value()?),
-            "--pg" => o.pg = value()?.parse()?,
-            "--no-valgrind" => o.valgrind = false,
-            "-h" | "--help" => {
-                println!("{HELP}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{HELP}").into()),
-        }
-    }
-    if o.reps == 0 || o.ops == 0 {
-        return Err("--reps and --ops must be at least 1".into());
-    }
-    Ok(o)
-}
+const CLI: Cli = Cli {
+    name: "engine",
+    count_flag: "--ops",
+    reps: 5,
+    count: 20_000,
+    out: "engine.md",
+    strace: false,
+};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let all = cases();
-    if let Some(code) = harness::child_main(&all, &args) {
-        std::process::exit(code);
-    }
-    if let Err(e) = run(&all, &args) {
-        eprintln!("engine: {e}");
-        std::process::exit(1);
-    }
+    common::main("engine", cases, run);
 }
 
 fn run(all: &[Case], args: &[String]) -> Result<()> {
-    let o = options(args)?;
-    let mut cases: Vec<Case> = match &o.drivers {
-        None => all.to_vec(),
-        Some(names) => {
-            for name in names {
-                if !all.iter().any(|c| c.driver == name) {
-                    let known: Vec<_> = all.iter().map(|c| c.driver).collect();
-                    return Err(format!("unknown driver {name:?}; known: {known:?}").into());
-                }
-            }
-            all.iter().filter(|c| names.iter().any(|n| n == c.driver)).copied().collect()
-        }
-    };
+    let o = CLI.parse(args)?;
+    let mut cases = o.select(all)?;
     // Python drivers that do not import are skipped with a note.
     let mut notes = Vec::new();
     cases.retain(|c| match PYTHON_CASES.iter().find(|(d, _)| *d == c.driver) {
@@ -589,27 +508,16 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     });
     let versions = python_versions();
 
-    let (server, url) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
-        Some(url) => (None, without_tls(&url)),
-        None => {
-            eprintln!("starting a throwaway PostgreSQL {} server...", o.pg);
-            let server = pgtusk_testkit::ServerSpec::new(o.pg).start()?;
-            let url = without_tls(&server.url(pgtusk_testkit::roles::SUPERUSER));
-            (Some(server), url)
-        }
-    };
-    let server_version = {
-        let conn = pgtusk::blocking::Connection::connect(&url)?;
-        conn.parameter("server_version").unwrap_or("unknown").to_string()
-    };
+    let server = common::BenchServer::start(o.pg)?;
+    let (url, server_version) = (server.url.clone(), server.version.clone());
     let load_before = machine::load_average();
     eprintln!(
         "PostgreSQL {server_version}; {} cases x {} reps x {} ops, interleaved",
         cases.len(),
         o.reps,
-        o.ops
+        o.count
     );
-    let samples = harness::run_interleaved(&cases, &url, o.ops, o.reps, |rep, case, s| {
+    let samples = harness::run_interleaved(&cases, &url, o.count, o.reps, |rep, case, s| {
         eprintln!(
             "  rep {} {:<22} {:<38} {:>9.0} op/s  cpu {:>6.2} µs/op (user {:>5.2}, sys {:>5.2})",
             rep + 1,
@@ -639,10 +547,8 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     // User-space instructions of W6's Rust cases: exact, unlike the tick-sampled user time.
     let mut instructions = Vec::new();
     if o.valgrind && valgrind::available() {
-        let dir =
-            std::env::temp_dir().join(format!("pgtusk-engine-valgrind-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let ops = o.ops.min(5_000);
+        let dir = common::scratch_dir("engine-valgrind")?;
+        let ops = o.count.min(5_000);
         for case in cases.iter().filter(|c| c.workload != W2 && is_rust(c.driver)) {
             eprintln!("  valgrind (cachegrind): {} ({ops} executions and 0)", case.driver);
             instructions.push((case.driver, valgrind::instructions_per_op(case, &url, ops, &dir)?));
@@ -654,12 +560,7 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let header = Header { server_version, load_before, load_after, versions, notes, instructions };
     let md = markdown(&o, &workloads, &header);
     print!("{md}");
-    if let Some(dir) = o.out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&o.out, &md)?;
-    eprintln!("written to {}", o.out.display());
-    Ok(())
+    o.write_report(&md)
 }
 
 /// The Python, asyncpg, psycopg and uvloop versions, for the report.
@@ -692,16 +593,6 @@ fn is_rust(driver: &str) -> bool {
     !PYTHON_CASES.iter().any(|(d, _)| *d == driver)
 }
 
-/// Σ f over all repetitions ÷ Σ operations, µs: pools the tick-sampled user/sys split.
-fn pooled(r: &CaseResult, f: impl Fn(&Sample) -> f64) -> f64 {
-    let ops: u64 = r.samples.iter().map(|s| s.ops).sum();
-    r.samples.iter().map(f).sum::<f64>() * 1e6 / ops as f64
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "**not met**" }
-}
-
 /// Per-round ratio of two cases' throughputs, `a ÷ b`.
 fn throughput_ratio(a: &CaseResult, b: &CaseResult) -> Stat {
     a.ratio(b, Sample::throughput)
@@ -719,7 +610,7 @@ fn markdown(o: &Options, workloads: &[(&str, Vec<CaseResult>)], h: &Header) -> S
         machine::nproc(),
         machine::cpu_model(),
         h.server_version,
-        o.ops,
+        o.count,
         o.reps,
         h.load_before,
         h.load_after,
@@ -774,7 +665,7 @@ fn markdown(o: &Options, workloads: &[(&str, Vec<CaseResult>)], h: &Header) -> S
         W2,
         &format!(
             "W2 pipeline: {} × `{INSERT}` (int8, text), one transaction, one connection",
-            o.ops
+            o.count
         ),
         TPG_JOIN,
     );
@@ -784,14 +675,14 @@ fn markdown(o: &Options, workloads: &[(&str, Vec<CaseResult>)], h: &Header) -> S
          {} `Pipeline::execute` and one `sync`. `tokio-postgres try_join_all`: the statement prepared once, all \
          `execute` futures in flight (one Sync per statement). `asyncpg executemany`: one Sync for the batch. \
          Each run: `BEGIN`, the inserts, `COMMIT` (timed); the table is truncated in the untimed setup.\n",
-        o.ops
+        o.count
     );
     section(
         &mut md,
         W6,
         &format!(
             "W6 many_stmts: {} executions cycling through 10 × `SELECT $1::int8 + k`, cached",
-            o.ops
+            o.count
         ),
         TPG_PREPARED,
     );
@@ -813,7 +704,7 @@ fn markdown(o: &Options, workloads: &[(&str, Vec<CaseResult>)], h: &Header) -> S
              load-independent, unlike the tick-sampled user time above. The second count leaves out libc's \
              memset/memcpy/memmove (valgrind counts each `rep movs`/`rep stos` iteration as one instruction).\n\n\
              | driver | instructions/exec | ÷ peer | without libc memset/memcpy | ÷ peer |\n|---|---|---|---|---|",
-            o.ops.min(5_000)
+            o.count.min(5_000)
         );
         let get = |d: &str| h.instructions.iter().find(|(x, _)| *x == d).map(|(_, n)| *n);
         for (driver, n) in &h.instructions {

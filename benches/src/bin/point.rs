@@ -23,10 +23,9 @@
 //! value that comes back.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-use pgtusk_benches::harness::Sample;
-use pgtusk_benches::harness::{self, Case, Workload};
+use pgtusk_benches::common::{self, Cli, Options, pooled, runtime, tokio_pg_connect, verdict};
+use pgtusk_benches::harness::{self, Case, Sample, Workload};
 use pgtusk_benches::report::{CaseResult, table};
 use pgtusk_benches::{Result, machine, strace, valgrind};
 
@@ -36,10 +35,6 @@ const SQL: &str = "SELECT $1::int4";
 const WARMUP: i32 = 200;
 /// The driver the targets are relative to.
 const REFERENCE: &str = "tokio-postgres prepared";
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
-}
 
 fn check(i: i32, got: i32) -> Result<()> {
     if got == i { Ok(()) } else { Err(format!("SELECT {i}::int4 returned {got}").into()) }
@@ -118,14 +113,8 @@ struct TokioPg {
 }
 
 fn tokio_pg_setup(url: &str, prepare: bool) -> Result<TokioPg> {
-    let rt = runtime()?;
-    let (client, stmt) = rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                eprintln!("tokio-postgres connection: {e}");
-            }
-        });
+    let (rt, client) = tokio_pg_connect(url)?;
+    let stmt = rt.block_on(async {
         let stmt = if prepare { Some(client.prepare(SQL).await?) } else { None };
         for i in 0..WARMUP {
             let row = match &stmt {
@@ -134,7 +123,7 @@ fn tokio_pg_setup(url: &str, prepare: bool) -> Result<TokioPg> {
             };
             check(i, row.get(0))?;
         }
-        Ok::<_, pgtusk_benches::BoxError>((client, stmt))
+        Ok::<_, pgtusk_benches::BoxError>(stmt)
     })?;
     Ok(TokioPg { rt, client, stmt })
 }
@@ -228,115 +217,34 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-struct Options {
-    reps: usize,
-    ops: u64,
-    drivers: Option<Vec<String>>,
-    out: PathBuf,
-    strace: bool,
-    valgrind: bool,
-    pg: u32,
-}
-
-fn options(args: &[String]) -> Result<Options> {
-    let mut o = Options {
-        reps: 5,
-        ops: 20_000,
-        drivers: None,
-        out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results/point.md"),
-        strace: true,
-        valgrind: true,
-        pg: 15,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--reps" => o.reps = value()?.parse()?,
-            "--ops" => o.ops = value()?.parse()?,
-            "--drivers" => {
-                o.drivers = Some(value()?.split(',').map(|s| s.trim().to_string()).collect());
-            }
-            "--out" => o.out = PathBuf::from(value()?),
-            "--no-strace" => o.strace = false,
-            "--no-valgrind" => o.valgrind = false,
-            "--pg" => o.pg = value()?.parse()?,
-            "-h" | "--help" => {
-                println!("{}", HELP);
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{HELP}").into()),
-        }
-    }
-    if o.reps == 0 || o.ops == 0 {
-        return Err("--reps and --ops must be at least 1".into());
-    }
-    Ok(o)
-}
-
-const HELP: &str = "usage: point [--reps N] [--ops N] [--drivers A,B] [--out PATH] [--no-strace] [--no-valgrind] [--pg N]";
-
-/// Adds `sslmode=disable` to a URL that names no sslmode: the peers run with `NoTls`.
-fn without_tls(url: &str) -> String {
-    if url.contains("sslmode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&sslmode=disable")
-    } else {
-        format!("{url}?sslmode=disable")
-    }
-}
+const CLI: Cli = Cli {
+    name: "point",
+    count_flag: "--ops",
+    reps: 5,
+    count: 20_000,
+    out: "point.md",
+    strace: true,
+};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let all = cases();
-    if let Some(code) = harness::child_main(&all, &args) {
-        std::process::exit(code);
-    }
-    if let Err(e) = run(&all, &args) {
-        eprintln!("point: {e}");
-        std::process::exit(1);
-    }
+    common::main("point", cases, run);
 }
 
 fn run(all: &[Case], args: &[String]) -> Result<()> {
-    let o = options(args)?;
-    let cases: Vec<Case> = match &o.drivers {
-        None => all.to_vec(),
-        Some(names) => {
-            for name in names {
-                if !all.iter().any(|c| c.driver == name) {
-                    let known: Vec<_> = all.iter().map(|c| c.driver).collect();
-                    return Err(format!("unknown driver {name:?}; known: {known:?}").into());
-                }
-            }
-            all.iter().filter(|c| names.iter().any(|n| n == c.driver)).copied().collect()
-        }
-    };
-
+    let o = CLI.parse(args)?;
+    let cases = o.select(all)?;
     // The server: DATABASE_URL, or a throwaway one for this run (stopped when dropped).
-    let (server, url) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) {
-        Some(url) => (None, without_tls(&url)),
-        None => {
-            eprintln!("starting a throwaway PostgreSQL {} server...", o.pg);
-            let server = pgtusk_testkit::ServerSpec::new(o.pg).start()?;
-            let url = without_tls(&server.url(pgtusk_testkit::roles::SUPERUSER));
-            (Some(server), url)
-        }
-    };
-    let server_version = {
-        let conn = pgtusk::blocking::Connection::connect(&url)?;
-        conn.parameter("server_version").unwrap_or("unknown").to_string()
-    };
+    let server = common::BenchServer::start(o.pg)?;
+    let (url, server_version) = (server.url.clone(), server.version.clone());
     let load_before = machine::load_average();
     eprintln!(
         "PostgreSQL {server_version}; {} drivers x {} reps x {} queries, interleaved",
         cases.len(),
         o.reps,
-        o.ops
+        o.count
     );
 
-    let samples = harness::run_interleaved(&cases, &url, o.ops, o.reps, |rep, case, s| {
+    let samples = harness::run_interleaved(&cases, &url, o.count, o.reps, |rep, case, s| {
         eprintln!(
             "  rep {} {:<28} {:>8.0} q/s  cpu {:>6.2} µs/q (user {:>5.2}, sys {:>5.2})  rss {:>6.1} MiB",
             rep + 1,
@@ -352,9 +260,8 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let load_after = machine::load_average();
 
     let syscalls = if o.strace && strace::available() {
-        let dir = std::env::temp_dir().join(format!("pgtusk-bench-strace-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let ops = o.ops.min(5_000);
+        let dir = common::scratch_dir("bench-strace")?;
+        let ops = o.count.min(5_000);
         let mut rows = Vec::new();
         for case in &cases {
             eprintln!("  strace -c -f: {} ({ops} queries and 0)", case.driver);
@@ -366,10 +273,8 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
         None
     };
     let instructions = if o.valgrind && valgrind::available() {
-        let dir =
-            std::env::temp_dir().join(format!("pgtusk-bench-valgrind-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let ops = o.ops.min(5_000);
+        let dir = common::scratch_dir("bench-valgrind")?;
+        let ops = o.count.min(5_000);
         let mut rows = Vec::new();
         for case in &cases {
             eprintln!("  valgrind (cachegrind): {} ({ops} queries and 0)", case.driver);
@@ -385,12 +290,7 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let extra = Extra { syscalls, instructions };
     let md = markdown(&o, &results, &server_version, &load_before, &load_after, &extra);
     print!("{md}");
-    if let Some(dir) = o.out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&o.out, &md)?;
-    eprintln!("written to {}", o.out.display());
-    Ok(())
+    o.write_report(&md)
 }
 
 type Syscalls = (u64, Vec<(&'static str, Vec<(String, f64)>)>);
@@ -402,12 +302,6 @@ struct Extra {
     instructions: Option<Instructions>,
 }
 
-/// Σ f over all repetitions ÷ Σ queries: pools the tick-sampled user/sys split of every run.
-fn pooled(r: &CaseResult, f: impl Fn(&Sample) -> f64) -> f64 {
-    let ops: u64 = r.samples.iter().map(|s| s.ops).sum();
-    r.samples.iter().map(f).sum::<f64>() * 1e6 / ops as f64
-}
-
 fn markdown(
     o: &Options,
     results: &[CaseResult],
@@ -417,7 +311,7 @@ fn markdown(
     extra: &Extra,
 ) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# W1 point: {} sequential `{SQL}`\n", o.ops);
+    let _ = writeln!(md, "# W1 point: {} sequential `{SQL}`\n", o.count);
     let _ = writeln!(
         md,
         "{} · {} × {} · PostgreSQL {server_version} (local, TCP 127.0.0.1, no TLS, fsync/synchronous_commit/full_page_writes off) · \
@@ -430,7 +324,7 @@ fn markdown(
     let _ = writeln!(
         md,
         "Median (min–max) over the repetitions. Client CPU = getrusage(RUSAGE_SELF) of the client process over the timed \
-         part; peak RSS = ru_maxrss of the whole client process. Ratios are per round (the runs of a round ran back to \
+         part; peak RSS = VmHWM of the client process (its whole run). Ratios are per round (the runs of a round ran back to \
          back), median (min–max). Async drivers on a current-thread tokio runtime (`enable_all`). Setup (untimed) \
          connects, prepares where the driver is told to, and runs {WARMUP} warm-up queries.\n"
     );
@@ -560,8 +454,4 @@ fn markdown(
         }
     }
     md
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "**not met**" }
 }
