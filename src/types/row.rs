@@ -120,11 +120,11 @@ impl From<FieldDescription<'_>> for Column {
 
 /// The columns of a result: built once from its RowDescription and shared (through an `Arc`)
 /// by every [`Row`] of the result.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Columns {
     columns: Box<[Column]>,
-    /// The types registered on the connection the result came from (`None`: the global map).
-    types: Option<AdaptersMap>,
+    /// The types registered on the connection the result came from (else the global map).
+    types: AdaptersMap,
 }
 
 impl Columns {
@@ -136,20 +136,23 @@ impl Columns {
     /// The columns a RowDescription describes, loading values with `types` when given.
     pub(crate) fn describe(description: &RowDescription, types: Option<&AdaptersMap>) -> Arc<Self> {
         let mut columns: Columns = description.fields().map(Column::from).collect();
-        columns.types = types.cloned();
+        if let Some(types) = types {
+            columns.types = types.clone();
+        }
         Arc::new(columns)
     }
 
     /// These columns, loading values with the types registered in `types` (a connection's
     /// [`AdaptersMap`]) rather than the global map.
     pub fn with_types(mut self, types: AdaptersMap) -> Self {
-        self.types = Some(types);
+        self.types = types;
         self
     }
 
     /// The registered types values of these columns load with.
+    #[inline]
     pub fn types(&self) -> &AdaptersMap {
-        self.types.as_ref().unwrap_or_else(|| AdaptersMap::global())
+        &self.types
     }
 
     /// The columns a RowDescription describes, with the result formats requested in Bind
@@ -211,9 +214,15 @@ impl Columns {
     }
 }
 
+impl Default for Columns {
+    fn default() -> Self {
+        std::iter::empty().collect()
+    }
+}
+
 impl FromIterator<Column> for Columns {
     fn from_iter<I: IntoIterator<Item = Column>>(iter: I) -> Self {
-        Self { columns: iter.into_iter().collect(), types: None }
+        Self { columns: iter.into_iter().collect(), types: AdaptersMap::global().clone() }
     }
 }
 
@@ -381,24 +390,7 @@ impl Row {
         let Some(column) = self.columns.get(i) else {
             return Err(index.not_found(self.len()));
         };
-        let oid = column.type_oid;
-        let context = || {
-            format!(
-                "cannot load column {:?} of type {} into {}",
-                column.name(),
-                type_label(oid),
-                short_type_name(std::any::type_name::<T>())
-            )
-        };
-        let types = self.columns.types();
-        if !T::accepts_with(types, oid) {
-            return Err(Error::conversion(format!("{}: the type is not accepted", context())));
-        }
-        let loaded = match self.value(i) {
-            Some(raw) => T::load_with(types, oid, column.format, raw),
-            None => T::load_null(oid),
-        };
-        loaded.map_err(|e| e.conversion_context(context()))
+        load_column(&self.columns.types, column, self.value(i))
     }
 
     /// Every column as a dynamic [`Value`], by name, like psycopg's `dict_row`. When several
@@ -513,6 +505,20 @@ impl Row {
 /// `body` of `len` values; `None` if the body is not a valid DataRow of `len` values.
 fn index_values(body: &[u8], len: usize, stride: usize) -> Option<[u32; SLOTS]> {
     let mut starts = [0_u32; SLOTS];
+    if stride == 1 {
+        // Up to 16 values, each with its slot: one pass, no bookkeeping. Positions fit a
+        // `u32` as long as the body does.
+        u32::try_from(body.len()).ok()?;
+        let mut at = 2_usize;
+        for slot in starts.iter_mut().take(len) {
+            *slot = at as u32;
+            let word = body.get(at..at + 4)?;
+            // -1 (NULL) has no bytes.
+            let n = usize::try_from(i32::from_be_bytes(word.try_into().ok()?)).unwrap_or(0);
+            at = at.checked_add(4)?.checked_add(n)?;
+        }
+        return (at <= body.len()).then_some(starts);
+    }
     let mut slots = starts.iter_mut();
     // The values start after the Int16 column count.
     let mut rest = body.get(2..)?;
@@ -549,6 +555,33 @@ fn skip_value(body: &[u8], at: usize) -> Option<usize> {
     let len = usize::try_from(len).unwrap_or(0);
     let end = at.checked_add(4)?.checked_add(len)?;
     (end <= body.len()).then_some(end)
+}
+
+/// Loads the value of `column` (`None`: NULL) into `T`, with the column's name, type and `T`
+/// in any error.
+#[inline]
+fn load_column<'a, T: Loader<'a>>(
+    types: &AdaptersMap,
+    column: &Column,
+    raw: Option<&'a [u8]>,
+) -> Result<T, Error> {
+    let oid = column.type_oid;
+    let loaded = if !T::accepts_with(types, oid) {
+        Err(Error::conversion("the type is not accepted"))
+    } else {
+        match raw {
+            Some(raw) => T::load_with(types, oid, column.format, raw),
+            None => T::load_null(oid),
+        }
+    };
+    loaded.map_err(|e| {
+        e.conversion_context(format_args!(
+            "cannot load column {:?} of type {} into {}",
+            column.name(),
+            type_label(oid),
+            short_type_name(std::any::type_name::<T>())
+        ))
+    })
 }
 
 /// `std::any::type_name` without module paths: `Option<String>`, not
@@ -589,11 +622,30 @@ impl fmt::Debug for Row {
 pub trait FromRow: Sized {
     /// Builds the value from `row`.
     fn from_row(row: &Row) -> Result<Self, Error>;
+
+    /// Builds the value straight from one DataRow of a result with these columns, without
+    /// making a [`Row`]: what typed streaming (`next_as`) calls. The default makes the `Row`
+    /// and calls [`from_row`](Self::from_row); tuples read their values in one pass over the
+    /// message.
+    fn from_data_row(columns: &Arc<Columns>, data: DataRow) -> Result<Self, Error> {
+        Self::from_row(&Row::new(columns.clone(), data)?)
+    }
 }
 
 impl FromRow for Row {
     fn from_row(row: &Row) -> Result<Self, Error> {
         Ok(row.clone())
+    }
+}
+
+/// The error for a row of `len` columns loaded into a tuple of `count`.
+fn check_tuple_len(len: usize, count: usize) -> Result<(), Error> {
+    if len == count {
+        Ok(())
+    } else {
+        Err(Error::conversion(format!(
+            "a row of {len} columns cannot be loaded into a tuple of {count}"
+        )))
     }
 }
 
@@ -605,14 +657,25 @@ macro_rules! tuple_from_row {
             $($ty: for<'a> Loader<'a>,)+
         {
             fn from_row(row: &Row) -> Result<Self, Error> {
-                if row.len() != $count {
-                    return Err(Error::conversion(format!(
-                        "a row of {} columns cannot be loaded into a tuple of {}",
-                        row.len(),
+                check_tuple_len(row.len(), $count)?;
+                Ok(($(row.try_get::<usize, $ty>($i)?,)+))
+            }
+
+            fn from_data_row(columns: &Arc<Columns>, data: DataRow) -> Result<Self, Error> {
+                check_tuple_len(columns.len(), $count)?;
+                if data.len() != $count {
+                    return Err(Error::protocol(format!(
+                        "DataRow has {} values for {} columns",
+                        data.len(),
                         $count
                     )));
                 }
-                Ok(($(row.try_get::<usize, $ty>($i)?,)+))
+                let mut values = data.values();
+                let cols = columns.as_slice();
+                Ok(($({
+                    let column = cols.get($i).ok_or_else(|| Error::protocol("missing column"))?;
+                    load_column::<$ty>(&columns.types, column, values.next().flatten())?
+                },)+))
             }
         }
     };

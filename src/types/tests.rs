@@ -663,3 +663,28 @@ fn bench_row_access() {
         );
     }
 }
+
+#[test]
+fn tuples_from_data_rows_match_rows() {
+    let row = sample();
+    let columns = row.shared_columns().clone();
+    type T5 = (i64, String, Option<i64>, i64, Vec<u8>);
+    let via_row = T5::from_row(&row).unwrap();
+    let direct = T5::from_data_row(&columns, row.data_row().clone()).unwrap();
+    assert_eq!(via_row, direct);
+    // The same errors: NULL into a non-Option, a type that does not fit, a wrong arity.
+    type Bad = (i64, String, i64, i64, Vec<u8>);
+    let a = Bad::from_row(&row).unwrap_err().to_string();
+    let b = Bad::from_data_row(&columns, row.data_row().clone()).unwrap_err().to_string();
+    assert_eq!(a, b);
+    assert!(a.contains("\"age\""), "{a}");
+    type Narrow = (i64, String, Option<i64>, i16, Vec<u8>);
+    let a = Narrow::from_row(&row).unwrap_err().to_string();
+    let b = Narrow::from_data_row(&columns, row.data_row().clone()).unwrap_err().to_string();
+    assert_eq!(a, b);
+    let e = <(i64, String)>::from_data_row(&columns, row.data_row().clone()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conversion);
+    // Row's own FromRow goes through the default (a Row is made).
+    let again = Row::from_data_row(&columns, row.data_row().clone()).unwrap();
+    assert_eq!(again.get::<_, i64>("big"), 40_000);
+}
