@@ -62,7 +62,10 @@ fn binary_fixture() {
 
     // The empty array, and one that declares a zero-length dimension.
     let empty = binary(0, 0, oid::INT4, &[], &[]);
-    assert_eq!(Vec::<i32>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(), Vec::<i32>::new());
+    assert_eq!(
+        Vec::<i32>::load(oid::INT4_ARRAY, Format::Binary, &empty).unwrap(),
+        Vec::<i32>::new()
+    );
     let zero = binary(1, 0, oid::INT4, &[(0, 1)], &[]);
     assert_eq!(
         Array::<i32>::load(oid::INT4_ARRAY, Format::Binary, &zero).unwrap(),
