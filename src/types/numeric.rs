@@ -37,8 +37,65 @@ enum Repr {
         neg: bool,
         weight: i16,
         dscale: u16,
-        digits: Vec<u16>,
+        digits: Digits,
     },
+}
+
+/// How many base-10000 digits a [`Numeric`] keeps inline (32 decimal digits: every
+/// `numeric(p, s)` with p ≤ 28, and `rust_decimal`'s whole range), before using the heap.
+const INLINE: usize = 8;
+
+/// Base-10000 digits, inline when few (no allocation for everyday values), else on the heap.
+#[derive(Clone)]
+enum Digits {
+    Inline { len: u8, buf: [u16; INLINE] },
+    Heap(Vec<u16>),
+}
+
+impl Digits {
+    const EMPTY: Digits = Digits::Inline { len: 0, buf: [0; INLINE] };
+
+    fn from_slice(digits: &[u16]) -> Digits {
+        let mut buf = [0; INLINE];
+        match buf.get_mut(..digits.len()) {
+            Some(head) => {
+                head.copy_from_slice(digits);
+                // At most INLINE, so it fits.
+                Digits::Inline { len: digits.len() as u8, buf }
+            }
+            None => Digits::Heap(digits.to_vec()),
+        }
+    }
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u16];
+    fn deref(&self) -> &[u16] {
+        match self {
+            Digits::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Digits::Heap(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Digits {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Digits {}
+
+impl std::hash::Hash for Digits {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl fmt::Debug for Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// A PostgreSQL `numeric`: an exact decimal of any size the server supports, or `NaN`,
@@ -78,7 +135,7 @@ impl Default for Numeric {
 impl Numeric {
     /// Zero, with scale 0.
     pub fn zero() -> Self {
-        Self(Repr::Finite { neg: false, weight: 0, dscale: 0, digits: Vec::new() })
+        Self(Repr::Finite { neg: false, weight: 0, dscale: 0, digits: Digits::EMPTY })
     }
 
     /// `NaN`.
@@ -134,12 +191,7 @@ impl Numeric {
     ///
     /// Fails when a digit is 10000 or more, the scale is over 16383, the weight is out of
     /// range, or digits lie beyond the scale.
-    fn from_parts(
-        neg: bool,
-        weight: i32,
-        dscale: u16,
-        mut digits: Vec<u16>,
-    ) -> Result<Self, Error> {
+    fn from_parts(neg: bool, weight: i32, dscale: u16, digits: &[u16]) -> Result<Self, Error> {
         if dscale > MAX_DSCALE {
             return Err(Error::conversion(format!("numeric scale {dscale} exceeds 16383")));
         }
@@ -149,15 +201,12 @@ impl Numeric {
         let first = digits.iter().position(|&d| d != 0);
         let last = digits.iter().rposition(|&d| d != 0);
         let (Some(first), Some(last)) = (first, last) else {
-            return Ok(Self(Repr::Finite { neg: false, weight: 0, dscale, digits: Vec::new() }));
+            return Ok(Self(Repr::Finite { neg: false, weight: 0, dscale, digits: Digits::EMPTY }));
         };
         let weight = i64::from(weight) - i64::try_from(first).unwrap_or(i64::MAX);
         let weight = i16::try_from(weight)
             .map_err(|_| Error::conversion("numeric value out of range (weight)"))?;
-        digits.truncate(last + 1);
-        if first > 0 {
-            digits.drain(..first);
-        }
+        let digits = digits.get(first..=last).unwrap_or_default();
         // The decimal exponent of the last nonzero decimal digit must be within the scale.
         let low_group = i64::from(weight) - (digits.len() as i64 - 1);
         let mut lowest = low_group * 4;
@@ -169,7 +218,7 @@ impl Numeric {
         if -lowest > i64::from(dscale) {
             return Err(Error::conversion("numeric has digits beyond its display scale"));
         }
-        Ok(Self(Repr::Finite { neg, weight, dscale, digits }))
+        Ok(Self(Repr::Finite { neg, weight, dscale, digits: Digits::from_slice(digits) }))
     }
 
     /// Decodes the binary format: ndigits, weight, sign, dscale (each 16 bits) and the
@@ -197,10 +246,19 @@ impl Numeric {
             SIGN_NINF => return Ok(Self::neg_infinity()),
             _ => return Err(Error::conversion(format!("invalid numeric sign 0x{sign:04x}"))),
         };
-        let digits: Vec<u16> =
-            raw[8..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-        let weight = i16::from_be_bytes(weight.to_be_bytes());
-        Self::from_parts(neg, weight.into(), dscale, digits)
+        let weight = i16::from_be_bytes(weight.to_be_bytes()).into();
+        let words = raw.get(8..).unwrap_or_default().chunks_exact(2);
+        let words = words.map(|c| u16::from_be_bytes([c[0], c[1]]));
+        let mut inline = [0_u16; INLINE];
+        if let Some(head) = inline.get_mut(..usize::from(ndigits)) {
+            // Everyday values: no allocation.
+            for (slot, d) in head.iter_mut().zip(words) {
+                *slot = d;
+            }
+            Self::from_parts(neg, weight, dscale, head)
+        } else {
+            Self::from_parts(neg, weight, dscale, &words.collect::<Vec<u16>>())
+        }
     }
 
     /// Appends the binary format.
@@ -317,7 +375,7 @@ impl FromStr for Numeric {
         let int_len = i64::try_from(int_part.len()).map_err(|_| invalid())?;
         let top = int_len + exp - 1;
         let Some(first) = decimals.iter().position(|&d| d != 0) else {
-            return Self::from_parts(false, 0, dscale, Vec::new());
+            return Self::from_parts(false, 0, dscale, &[]);
         };
         let last = decimals.iter().rposition(|&d| d != 0).unwrap_or(first);
         let e_first = top - first as i64;
@@ -335,7 +393,7 @@ impl FromStr for Numeric {
             let slot = digits.get_mut(idx).ok_or_else(invalid)?;
             *slot += u16::from(d) * 10_u16.pow(e.rem_euclid(4) as u32);
         }
-        Self::from_parts(neg, i32::try_from(weight).map_err(|_| invalid())?, dscale, digits)
+        Self::from_parts(neg, i32::try_from(weight).map_err(|_| invalid())?, dscale, &digits)
     }
 }
 
@@ -390,7 +448,7 @@ impl From<i128> for Numeric {
         }
         rev.reverse();
         let weight = rev.len() as i32 - 1;
-        Self::from_parts(v < 0, weight, 0, rev).unwrap_or_else(|_| Self::zero())
+        Self::from_parts(v < 0, weight, 0, &rev).unwrap_or_else(|_| Self::zero())
     }
 }
 
