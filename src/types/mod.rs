@@ -123,6 +123,7 @@ mod params;
 mod range;
 pub mod record;
 mod row;
+mod scan;
 mod system;
 mod text_search;
 mod uuid;

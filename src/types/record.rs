@@ -54,6 +54,7 @@ use bytes::{BufMut, BytesMut};
 use super::loader::type_label;
 use super::oid;
 use super::row::short_type_name;
+use super::scan::is_space;
 use super::{Dumper, IsNull, Loader};
 use crate::Error;
 use crate::protocol::{Format, Oid};
@@ -339,11 +340,6 @@ fn text_field<'a>(rest: &mut &'a [u8]) -> Result<Option<Cow<'a, [u8]>>, Error> {
     }
     *rest = at;
     Ok(Some(Cow::Owned(out)))
-}
-
-/// C's `isspace` in the "C" locale, as `record_in` skips it around the parentheses.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
 /// Loads one field into `T` (see [`RecordReader::field`]).

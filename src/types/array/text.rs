@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use super::{Dimension, MAX_DIMENSIONS, check_dimensions};
 use crate::Error;
+use crate::types::scan::{Cursor, is_space};
 
 /// A parsed text array: its dimensions (none when empty) and elements (`None` for NULL).
 pub(super) struct Parsed<'a> {
@@ -19,7 +20,12 @@ pub(super) struct Parsed<'a> {
 
 /// Parses `raw` with `delimiter` between elements (`,` for every type but `box`).
 pub(super) fn parse(raw: &[u8], delimiter: u8) -> Result<Parsed<'_>, Error> {
-    let mut p = Parser { s: raw, pos: 0, delimiter, lens: [None; MAX_DIMENSIONS], ndim: None };
+    let mut p = Parser {
+        c: Cursor::new(raw, "array"),
+        delimiter,
+        lens: [None; MAX_DIMENSIONS],
+        ndim: None,
+    };
     let mut elements = Vec::new();
     p.skip_ws();
     let declared = if p.peek() == Some(b'[') { Some(p.decoration()?) } else { None };
@@ -27,7 +33,7 @@ pub(super) fn parse(raw: &[u8], delimiter: u8) -> Result<Parsed<'_>, Error> {
     p.expect(b'{')?;
     p.level(1, &mut elements)?;
     p.skip_ws();
-    if p.pos != raw.len() {
+    if p.c.pos != raw.len() {
         return Err(p.error("unexpected characters after the array"));
     }
     let ndim = p.ndim.unwrap_or(0);
@@ -51,8 +57,7 @@ pub(super) fn parse(raw: &[u8], delimiter: u8) -> Result<Parsed<'_>, Error> {
 }
 
 struct Parser<'a> {
-    s: &'a [u8],
-    pos: usize,
+    c: Cursor<'a>,
     delimiter: u8,
     /// The length of every sub-array at each depth, once one was seen.
     lens: [Option<usize>; MAX_DIMENSIONS],
@@ -60,25 +65,17 @@ struct Parser<'a> {
     ndim: Option<usize>,
 }
 
-/// White space as `array_in` skips it (`scanner_isspace`).
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
 impl<'a> Parser<'a> {
     fn error(&self, what: &str) -> Error {
-        let shown = String::from_utf8_lossy(self.s.get(..self.s.len().min(60)).unwrap_or_default());
-        Error::conversion(format!("invalid array text at byte {}: {what} (in {shown:?})", self.pos))
+        self.c.error(what)
     }
 
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
+        self.c.peek()
     }
 
     fn bump(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.pos += 1;
-        Some(c)
+        self.c.bump()
     }
 
     fn expect(&mut self, c: u8) -> Result<(), Error> {
@@ -91,7 +88,7 @@ impl<'a> Parser<'a> {
 
     fn skip_ws(&mut self) {
         while self.peek().is_some_and(is_space) {
-            self.pos += 1;
+            self.c.pos += 1;
         }
     }
 
@@ -106,10 +103,10 @@ impl<'a> Parser<'a> {
             if dims.len() == MAX_DIMENSIONS {
                 return Err(self.error("too many dimensions"));
             }
-            self.pos += 1;
+            self.c.pos += 1;
             let first = self.int()?;
             let (lower, upper) = if self.peek() == Some(b':') {
-                self.pos += 1;
+                self.c.pos += 1;
                 (first, self.int()?)
             } else {
                 (1, first)
@@ -128,14 +125,14 @@ impl<'a> Parser<'a> {
     /// A signed decimal `int32`.
     fn int(&mut self) -> Result<i32, Error> {
         self.skip_ws();
-        let start = self.pos;
+        let start = self.c.pos;
         if matches!(self.peek(), Some(b'-' | b'+')) {
-            self.pos += 1;
+            self.c.pos += 1;
         }
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
+            self.c.pos += 1;
         }
-        let text = self.s.get(start..self.pos).unwrap_or_default();
+        let text = self.c.s.get(start..self.c.pos).unwrap_or_default();
         let value = std::str::from_utf8(text)
             .ok()
             .and_then(|t| t.parse().ok())
@@ -148,7 +145,7 @@ impl<'a> Parser<'a> {
     fn level(&mut self, depth: usize, out: &mut Vec<Option<Cow<'a, [u8]>>>) -> Result<(), Error> {
         self.skip_ws();
         if self.peek() == Some(b'}') {
-            self.pos += 1;
+            self.c.pos += 1;
             // Only the whole array may be empty (`{}`).
             return if depth == 1 { Ok(()) } else { Err(self.error("empty sub-array")) };
         }
@@ -159,7 +156,7 @@ impl<'a> Parser<'a> {
                 if self.ndim.is_some_and(|n| n <= depth) || depth >= MAX_DIMENSIONS {
                     return Err(self.error("unexpected '{'"));
                 }
-                self.pos += 1;
+                self.c.pos += 1;
                 self.level(depth + 1, out)?;
             } else {
                 match self.ndim {
@@ -190,10 +187,10 @@ impl<'a> Parser<'a> {
     /// dropped); `NULL` unquoted and unescaped in any case is SQL NULL.
     fn element(&mut self) -> Result<Option<Cow<'a, [u8]>>, Error> {
         if self.peek() == Some(b'"') {
-            self.pos += 1;
+            self.c.pos += 1;
             return self.quoted().map(Some);
         }
-        let start = self.pos;
+        let start = self.c.pos;
         let mut end = start; // the end of the value, white space after it excluded
         // Once an escape is seen: the unescaped bytes, and how many of them to keep (white
         // space after the last significant byte is dropped, escaped white space is kept).
@@ -205,12 +202,12 @@ impl<'a> Parser<'a> {
             if c == b'"' {
                 return Err(self.error("a quote inside an unquoted element"));
             }
-            let here = self.pos;
-            self.pos += 1;
+            let here = self.c.pos;
+            self.c.pos += 1;
             if c == b'\\' {
                 let escaped = self.bump().ok_or_else(|| self.error("unterminated escape"))?;
                 let (buf, keep) = owned.get_or_insert_with(|| {
-                    (self.s.get(start..here).unwrap_or_default().to_vec(), 0)
+                    (self.c.s.get(start..here).unwrap_or_default().to_vec(), 0)
                 });
                 buf.push(escaped);
                 *keep = buf.len();
@@ -220,14 +217,14 @@ impl<'a> Parser<'a> {
                     *keep = buf.len();
                 }
             } else if !is_space(c) {
-                end = self.pos;
+                end = self.c.pos;
             }
         }
         if let Some((mut buf, keep)) = owned {
             buf.truncate(keep);
             return Ok(Some(Cow::Owned(buf)));
         }
-        let value = self.s.get(start..end).unwrap_or_default();
+        let value = self.c.s.get(start..end).unwrap_or_default();
         if value.is_empty() {
             return Err(self.error("empty unquoted element"));
         }
@@ -239,16 +236,16 @@ impl<'a> Parser<'a> {
 
     /// The rest of a double-quoted element, its `"` already read.
     fn quoted(&mut self) -> Result<Cow<'a, [u8]>, Error> {
-        let start = self.pos;
+        let start = self.c.pos;
         let mut owned: Option<Vec<u8>> = None;
         loop {
-            let here = self.pos;
+            let here = self.c.pos;
             match self.bump() {
                 None => return Err(self.error("unterminated quoted element")),
                 Some(b'"') => break,
                 Some(b'\\') => {
                     let buf = owned.get_or_insert_with(|| {
-                        self.s.get(start..here).unwrap_or_default().to_vec()
+                        self.c.s.get(start..here).unwrap_or_default().to_vec()
                     });
                     let escaped = self.bump().ok_or_else(|| self.error("unterminated escape"))?;
                     buf.push(escaped);
@@ -262,7 +259,7 @@ impl<'a> Parser<'a> {
         }
         Ok(match owned {
             Some(buf) => Cow::Owned(buf),
-            None => Cow::Borrowed(self.s.get(start..self.pos - 1).unwrap_or_default()),
+            None => Cow::Borrowed(self.c.s.get(start..self.c.pos - 1).unwrap_or_default()),
         })
     }
 }

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::Error;
+use crate::types::scan::Cursor;
 
 /// A parsed range: empty, or its bounds (`None` for an infinite one) and inclusivity.
 pub(super) enum Parsed<'a> {
@@ -21,7 +22,7 @@ pub(super) enum Parsed<'a> {
 
 /// Parses a whole range literal.
 pub(super) fn parse_range(raw: &[u8]) -> Result<Parsed<'_>, Error> {
-    let mut c = Cursor { s: raw, pos: 0 };
+    let mut c = Cursor::new(raw, "range");
     c.skip_ws();
     let range = c.range()?;
     c.end()?;
@@ -30,7 +31,7 @@ pub(super) fn parse_range(raw: &[u8]) -> Result<Parsed<'_>, Error> {
 
 /// Parses a whole multirange literal: `{}` or `{range, ...}`.
 pub(super) fn parse_multirange(raw: &[u8]) -> Result<Vec<Parsed<'_>>, Error> {
-    let mut c = Cursor { s: raw, pos: 0 };
+    let mut c = Cursor::new(raw, "range");
     let mut ranges = Vec::new();
     c.skip_ws();
     if c.bump() != Some(b'{') {
@@ -55,27 +56,7 @@ pub(super) fn parse_multirange(raw: &[u8]) -> Result<Vec<Parsed<'_>>, Error> {
     Ok(ranges)
 }
 
-struct Cursor<'a> {
-    s: &'a [u8],
-    pos: usize,
-}
-
 impl<'a> Cursor<'a> {
-    fn error(&self, what: &str) -> Error {
-        let shown = String::from_utf8_lossy(self.s.get(..self.s.len().min(60)).unwrap_or_default());
-        Error::conversion(format!("invalid range text at byte {}: {what} (in {shown:?})", self.pos))
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.pos += 1;
-        Some(c)
-    }
-
     fn skip_ws(&mut self) {
         while self.peek().is_some_and(|c| c.is_ascii_whitespace() || c == 0x0b) {
             self.pos += 1;
