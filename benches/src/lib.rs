@@ -11,6 +11,7 @@
 //! - [`valgrind`]: user-space instructions per operation, from cachegrind (exact, unlike the
 //!   tick-sampled user/sys split of getrusage).
 //! - [`machine`]: date, CPU model, core count, load.
+//! - [`python`]: the asyncpg / psycopg peers, run through `benches/python/peers.py`.
 //! - [`common`]: what the benchmark binaries share (runtime, command line, server, the rows of
 //!   `copy_src`).
 //!
@@ -19,6 +20,7 @@
 pub mod common;
 pub mod harness;
 pub mod machine;
+pub mod python;
 pub mod report;
 pub mod rusage;
 pub mod strace;

@@ -102,3 +102,17 @@ fn clock_ticks_per_second() -> u64 {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     u64::try_from(hz).ok().filter(|&hz| hz > 0).unwrap_or(100)
 }
+
+/// User CPU, kernel CPU and the largest peak RSS (KiB) of the waited-for children of this
+/// process so far (`getrusage(RUSAGE_CHILDREN)`): what an external client such as pgbench
+/// used, measured around its run.
+#[allow(unsafe_code)]
+pub fn children() -> (Duration, Duration, u64) {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: as in `getrusage_self`.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, ru.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage(RUSAGE_CHILDREN) failed");
+    // SAFETY: initialised above (zeroed, then written by the kernel).
+    let ru = unsafe { ru.assume_init() };
+    (timeval(ru.ru_utime), timeval(ru.ru_stime), u64::try_from(ru.ru_maxrss).unwrap_or(0))
+}

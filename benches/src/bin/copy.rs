@@ -59,7 +59,7 @@ const CEIL_OUT: &str = "server COPY TO /dev/null";
 /// The binary file the server writes and reads, named after the server (so the children find
 /// it from the URL alone). The server writes it: it must be in a directory the server's user
 /// can write.
-fn data_file(url: &str) -> String {
+pub fn data_file(url: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     url.hash(&mut h);
     format!("/tmp/pgtusk-copy-bench-{:016x}.bin", h.finish())
@@ -261,6 +261,41 @@ impl Workload for InTokioPg {
     }
 }
 
+// ----- copy_in: postgres (blocking) --------------------------------------------------------
+
+#[derive(Default)]
+struct InPostgres;
+
+impl Workload for InPostgres {
+    type State = (postgres::Client, Vec<String>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        client.batch_execute(&format!("TRUNCATE {TABLE}"))?;
+        Ok((client, (0..POOL).map(name).collect()))
+    }
+
+    fn body(&self, (client, names): &mut Self::State, ops: u64) -> Result<()> {
+        use postgres::binary_copy::BinaryCopyInWriter;
+        let types =
+            [Type::INT8, Type::FLOAT8, Type::TEXT, Type::TIMESTAMPTZ, Type::BOOL, Type::NUMERIC];
+        let sink = client.copy_in(COPY_IN_SQL)?;
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        let epoch = SystemTime::UNIX_EPOCH + Duration::from_secs(PG_EPOCH_UNIX);
+        for i in 0..ops {
+            let k = (i % POOL as u64) as usize;
+            let id = i as i64;
+            let x = i as f64 * 0.25;
+            let name: &str = &names[k];
+            let ts = epoch + Duration::from_secs(i);
+            let flag = i.is_multiple_of(3);
+            let amount = Cents(cents(k));
+            w.write(&[&id, &x, &name, &ts, &flag, &amount])?;
+        }
+        check_rows(w.finish()?, ops)
+    }
+}
+
 // ----- copy_in: the server's ceiling -------------------------------------------------------
 
 #[derive(Default)]
@@ -286,7 +321,7 @@ impl Workload for InServer {
 // ----- copy_out ----------------------------------------------------------------------------
 
 /// The size of the server's binary file: what `COPY ... TO STDOUT (FORMAT binary)` sends.
-fn expected_bytes(conn: &mut pgtusk::blocking::Connection, url: &str) -> Result<u64> {
+pub fn expected_bytes(conn: &mut pgtusk::blocking::Connection, url: &str) -> Result<u64> {
     let size: i64 =
         conn.query_scalar("SELECT (pg_stat_file($1)).size", (data_file(url).as_str(),))?;
     Ok(size as u64)
@@ -383,6 +418,67 @@ impl Workload for OutTokioPg {
 }
 
 #[derive(Default)]
+struct OutPostgres;
+
+impl Workload for OutPostgres {
+    type State = (postgres::Client, u64);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let expected = expected_bytes(&mut pgtusk::blocking::Connection::connect(url)?, url)?;
+        Ok((postgres::Client::connect(url, postgres::NoTls)?, expected))
+    }
+
+    fn body(&self, (client, expected): &mut Self::State, ops: u64) -> Result<()> {
+        use std::io::BufRead as _;
+        if ops == 0 {
+            return Ok(());
+        }
+        // `CopyOutReader` is a `BufRead`: its buffer is the message's bytes, no copy.
+        let mut reader = client.copy_out(COPY_OUT_SQL)?;
+        let mut bytes = 0u64;
+        loop {
+            let n = reader.fill_buf()?.len();
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            reader.consume(n);
+        }
+        check_out(bytes, *expected, ops, ops)
+    }
+}
+
+#[derive(Default)]
+struct OutSqlx;
+
+impl Workload for OutSqlx {
+    type State = (tokio::runtime::Runtime, sqlx::PgConnection, u64);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        use sqlx::Connection as _;
+        let expected = expected_bytes(&mut pgtusk::blocking::Connection::connect(url)?, url)?;
+        let rt = runtime()?;
+        let conn = rt.block_on(sqlx::PgConnection::connect(url))?;
+        Ok((rt, conn, expected))
+    }
+
+    fn body(&self, (rt, conn, expected): &mut Self::State, ops: u64) -> Result<()> {
+        if ops == 0 {
+            return Ok(());
+        }
+        rt.block_on(async {
+            use futures::StreamExt as _;
+            let mut stream = conn.copy_out_raw(COPY_OUT_SQL).await?;
+            let mut bytes = 0u64;
+            while let Some(chunk) = stream.next().await {
+                bytes += chunk?.len() as u64;
+            }
+            check_out(bytes, *expected, ops, ops)
+        })
+    }
+}
+
+#[derive(Default)]
 struct OutServer;
 
 impl Workload for OutServer {
@@ -403,15 +499,18 @@ impl Workload for OutServer {
 
 // ----- the run -----------------------------------------------------------------------------
 
-fn cases() -> Vec<Case> {
+pub fn cases() -> Vec<Case> {
     vec![
         Case::new::<InPgtuskAsync>("copy_in", "pgtusk async write_row", "row"),
         Case::new::<InPgtuskBlocking>("copy_in", "pgtusk blocking write_row", "row"),
         Case::new::<InTokioPg>("copy_in", REF_IN, "row"),
+        Case::new::<InPostgres>("copy_in", "postgres BinaryCopyInWriter", "row"),
         Case::new::<InServer>("copy_in", CEIL_IN, "row"),
         Case::new::<OutPgtuskAsync>("copy_out", "pgtusk async next_chunk", "row"),
         Case::new::<OutPgtuskBlocking>("copy_out", "pgtusk blocking next_chunk", "row"),
         Case::new::<OutTokioPg>("copy_out", REF_OUT, "row"),
+        Case::new::<OutPostgres>("copy_out", "postgres copy_out", "row"),
+        Case::new::<OutSqlx>("copy_out", "sqlx copy_out_raw", "row"),
         Case::new::<OutServer>("copy_out", CEIL_OUT, "row"),
     ]
 }
@@ -430,7 +529,7 @@ fn main() {
 }
 
 /// Creates the tables and the server's binary file.
-fn prepare(url: &str, rows: u64) -> Result<()> {
+pub fn prepare(url: &str, rows: u64) -> Result<()> {
     let mut conn = pgtusk::blocking::Connection::connect(url)?;
     conn.batch_execute(&format!(
         "DROP TABLE IF EXISTS {TABLE}; CREATE UNLOGGED TABLE {TABLE} ({COLUMNS});"
@@ -443,7 +542,7 @@ fn prepare(url: &str, rows: u64) -> Result<()> {
 }
 
 /// Loads `CHECK_ROWS` rows with each copy-in driver and compares them with the source.
-fn check_drivers(cases: &[Case], url: &str) -> Result<()> {
+pub fn check_drivers(cases: &[Case], url: &str) -> Result<()> {
     let mut conn = pgtusk::blocking::Connection::connect(url)?;
     let digest = |conn: &mut pgtusk::blocking::Connection, table: &str| -> Result<String> {
         Ok(conn.query_scalar(

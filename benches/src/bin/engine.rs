@@ -17,14 +17,12 @@
 //! Server and harness as for `point` (benches/README.md): one throwaway tuned server or
 //! `DATABASE_URL`, TCP 127.0.0.1, no TLS, each run of each case in its own child process,
 //! repetitions interleaved over all the cases of all three workloads. The Python peers run
-//! `benches/python/engine_peers.py` from the child process; the script measures its own timed
+//! `benches/python/peers.py` from the child process; the script measures its own timed
 //! part (perf_counter, `resource.getrusage(RUSAGE_SELF)`) and prints the harness's sample line,
 //! so the interpreter's start-up and imports are not counted. A Python driver that does not
 //! import is left out with a note in the report.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use futures::future::try_join_all;
 use pgtusk_benches::common::{
@@ -32,14 +30,12 @@ use pgtusk_benches::common::{
 };
 use pgtusk_benches::harness::{self, Case, Sample, Workload};
 use pgtusk_benches::report::{CaseResult, Stat, table};
-use pgtusk_benches::{BoxError, Result, machine, valgrind};
+use pgtusk_benches::{BoxError, Result, machine, python, valgrind};
 
 /// W2's statement.
 const INSERT: &str = "INSERT INTO bench_ins(a, b) VALUES ($1, $2)";
 /// Untimed executions in every setup (past pgtusk's prepare threshold for all 10 statements).
 const WARMUP: u64 = 200;
-/// The environment variable that names the Python interpreter for the Python peers.
-const PYTHON_VAR: &str = "PGTUSK_BENCH_PYTHON";
 
 const W2: &str = "pipeline";
 const W6: &str = "many_stmts";
@@ -384,53 +380,181 @@ impl Workload for TokioPgStr {
     }
 }
 
+// ----- postgres (blocking) and sqlx: W2 and W6 ----------------------------------------------
+
+/// W2 with `postgres` (blocking): the INSERT prepared once, one `execute` per row (the crate
+/// has no pipelining: one round trip each), inside `BEGIN` / `COMMIT`.
+#[derive(Default)]
+struct PostgresIns;
+
+impl Workload for PostgresIns {
+    type State = (postgres::Client, postgres::Statement, Vec<(i64, String)>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        client.batch_execute(CREATE_TRUNCATE)?;
+        let stmt = client.prepare(INSERT)?;
+        for (a, b) in insert_rows(WARMUP) {
+            client.execute(&stmt, &[&a, &b])?;
+        }
+        client.batch_execute("TRUNCATE bench_ins")?;
+        Ok((client, stmt, insert_rows(ops_hint())))
+    }
+
+    fn body(&self, (client, stmt, rows): &mut Self::State, ops: u64) -> Result<()> {
+        if rows.len() as u64 != ops {
+            *rows = insert_rows(ops);
+        }
+        let mut tx = client.transaction()?;
+        let mut n = 0;
+        for (a, b) in rows.iter() {
+            n += tx.execute(&*stmt, &[a, b])?;
+        }
+        tx.commit()?;
+        check_count("postgres execute", n, ops)
+    }
+}
+
+/// W2 with sqlx: `sqlx::query(INSERT).bind(a).bind(b).execute(&mut *tx)` per row (cached
+/// statement; sqlx has no pipelining: one round trip each), inside a transaction.
+#[derive(Default)]
+struct SqlxIns;
+
+impl Workload for SqlxIns {
+    type State = (tokio::runtime::Runtime, sqlx::PgConnection, Vec<(i64, String)>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        use sqlx::Connection as _;
+        let rt = runtime()?;
+        let conn = rt.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            sqlx::raw_sql(CREATE_TRUNCATE).execute(&mut conn).await?;
+            for (a, b) in insert_rows(WARMUP) {
+                sqlx::query(INSERT).bind(a).bind(b).execute(&mut conn).await?;
+            }
+            sqlx::raw_sql("TRUNCATE bench_ins").execute(&mut conn).await?;
+            Ok::<_, BoxError>(conn)
+        })?;
+        Ok((rt, conn, insert_rows(ops_hint())))
+    }
+
+    fn body(&self, (rt, conn, rows): &mut Self::State, ops: u64) -> Result<()> {
+        use sqlx::Connection as _;
+        if rows.len() as u64 != ops {
+            *rows = insert_rows(ops);
+        }
+        rt.block_on(async {
+            let mut tx = conn.begin().await?;
+            let mut n = 0;
+            for (a, b) in rows.iter() {
+                n += sqlx::query(INSERT)
+                    .bind(a)
+                    .bind(b.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            check_count("sqlx execute", n, ops)
+        })
+    }
+}
+
+fn postgres_many_run(
+    client: &mut postgres::Client,
+    stmts: &[postgres::Statement],
+    sql: &[String],
+    n: u64,
+) -> Result<()> {
+    for i in 0..n {
+        let (i, k) = (i as i64, (i % 10) as usize);
+        let row = if stmts.is_empty() {
+            client.query_one(sql[k].as_str(), &[&i])?
+        } else {
+            client.query_one(&stmts[k], &[&i])?
+        };
+        check_sum(i, k, row.get(0))?;
+    }
+    Ok(())
+}
+
+fn postgres_many_setup(
+    url: &str,
+    prepare: bool,
+) -> Result<(postgres::Client, Vec<postgres::Statement>, Vec<String>)> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    let sql = many_sql();
+    let mut stmts = Vec::new();
+    if prepare {
+        for s in &sql {
+            stmts.push(client.prepare(s)?);
+        }
+    }
+    postgres_many_run(&mut client, &stmts, &sql, WARMUP)?;
+    Ok((client, stmts, sql))
+}
+
+/// W6 with `postgres` (blocking): the 10 statements prepared once (cached), or `query(&str)`
+/// (prepare + execute, two round trips, uncached).
+#[derive(Default)]
+struct PostgresMany<const PREPARE: bool>;
+
+impl<const PREPARE: bool> Workload for PostgresMany<PREPARE> {
+    type State = (postgres::Client, Vec<postgres::Statement>, Vec<String>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        postgres_many_setup(url, PREPARE)
+    }
+
+    fn body(&self, (client, stmts, sql): &mut Self::State, ops: u64) -> Result<()> {
+        postgres_many_run(client, stmts, sql, ops)
+    }
+}
+
+async fn sqlx_many_run(
+    conn: &mut sqlx::PgConnection,
+    sql: &[String],
+    persistent: bool,
+    n: u64,
+) -> Result<()> {
+    for i in 0..n {
+        let (i, k) = (i as i64, (i % 10) as usize);
+        let got: i64 = sqlx::query_scalar(sql[k].as_str())
+            .bind(i)
+            .persistent(persistent)
+            .fetch_one(&mut *conn)
+            .await?;
+        check_sum(i, k, got)?;
+    }
+    Ok(())
+}
+
+/// W6 with sqlx: `query_scalar(&str)` with its statement cache (`persistent(true)`, the
+/// default), or `persistent(false)` (an unnamed statement each time, uncached).
+#[derive(Default)]
+struct SqlxMany<const PERSISTENT: bool>;
+
+impl<const PERSISTENT: bool> Workload for SqlxMany<PERSISTENT> {
+    type State = (tokio::runtime::Runtime, sqlx::PgConnection, Vec<String>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        use sqlx::Connection as _;
+        let rt = runtime()?;
+        let sql = many_sql();
+        let conn = rt.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            sqlx_many_run(&mut conn, &sql, PERSISTENT, WARMUP).await?;
+            Ok::<_, BoxError>(conn)
+        })?;
+        Ok((rt, conn, sql))
+    }
+
+    fn body(&self, (rt, conn, sql): &mut Self::State, ops: u64) -> Result<()> {
+        rt.block_on(sqlx_many_run(conn, sql, PERSISTENT, ops))
+    }
+}
+
 // ----- the Python peers ----------------------------------------------------------------------
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("python/engine_peers.py")
-}
-
-/// The interpreter: `PGTUSK_BENCH_PYTHON`, else the venv beside the script, else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os(PYTHON_VAR).filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/.venv/bin/python");
-    if venv.exists() { venv } else { PathBuf::from("python3") }
-}
-
-/// Whether the script can run `case` (its driver imports); the error text when not.
-fn python_check(case: &str) -> std::result::Result<(), String> {
-    let out = Command::new(python())
-        .arg(script())
-        .args(["check", case])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("{}: {e}", python().display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
-}
-
-/// Runs `case` in the script and parses its sample line.
-fn python_run(case: &str, url: &str, ops: u64) -> Result<Sample> {
-    let out = Command::new(python())
-        .arg(script())
-        .args(["run", case, url, &ops.to_string()])
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!("{case}: python failed ({}): {stdout}", out.status).into());
-    }
-    stdout
-        .lines()
-        .find_map(Sample::parse_line)
-        .ok_or_else(|| format!("{case}: no sample in the script's output: {stdout}").into())
-}
 
 /// The script's case name for each Python driver.
 const PYTHON_CASES: [(&str, &str); 3] = [
@@ -441,33 +565,39 @@ const PYTHON_CASES: [(&str, &str); 3] = [
 
 // ----- the run -------------------------------------------------------------------------------
 
-fn cases() -> Vec<Case> {
+pub fn cases() -> Vec<Case> {
     vec![
         Case::new::<PgExecuteManyAsync>(W2, PG_EM_ASYNC, "insert"),
         Case::new::<PgExecuteManyBlocking>(W2, PG_EM_BLOCKING, "insert"),
         Case::new::<PgPipelineAsync>(W2, PG_PIPELINE, "insert"),
         Case::new::<TokioPgJoin>(W2, TPG_JOIN, "insert"),
+        Case::new::<PostgresIns>(W2, "postgres execute (prepared)", "insert"),
+        Case::new::<SqlxIns>(W2, "sqlx execute", "insert"),
         Case {
             workload: W2,
             driver: ASYNCPG_EM,
             unit: "insert",
-            run: |url, ops| python_run("pipeline-asyncpg", url, ops),
+            run: |url, ops| python::run("pipeline-asyncpg", url, ops, &[]),
         },
         Case::new::<PgCached>(W6, PG_CACHED, "exec"),
         Case::new::<TokioPgPrepared>(W6, TPG_PREPARED, "exec"),
+        Case::new::<PostgresMany<true>>(W6, "postgres prepared", "exec"),
+        Case::new::<SqlxMany<true>>(W6, "sqlx query_scalar (cache)", "exec"),
         Case {
             workload: W6,
             driver: ASYNCPG_CACHED,
             unit: "exec",
-            run: |url, ops| python_run("many-stmts-asyncpg", url, ops),
+            run: |url, ops| python::run("many-stmts-asyncpg", url, ops, &[]),
         },
         Case::new::<PgUncached>(W6U, PG_UNCACHED, "exec"),
         Case::new::<TokioPgStr>(W6U, TPG_STR, "exec"),
+        Case::new::<PostgresMany<false>>(W6U, "postgres query(&str)", "exec"),
+        Case::new::<SqlxMany<false>>(W6U, "sqlx persistent(false)", "exec"),
         Case {
             workload: W6U,
             driver: PSYCOPG_UNPREPARED,
             unit: "exec",
-            run: |url, ops| python_run("unprepared-psycopg", url, ops),
+            run: |url, ops| python::run("unprepared-psycopg", url, ops, &[]),
         },
     ]
 }
@@ -492,21 +622,21 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let mut notes = Vec::new();
     cases.retain(|c| match PYTHON_CASES.iter().find(|(d, _)| *d == c.driver) {
         None => true,
-        Some((driver, case)) => match python_check(case) {
+        Some((driver, case)) => match python::check(case) {
             Ok(()) => true,
             Err(e) => {
                 eprintln!("skipping {driver}: {e}");
                 notes.push(format!(
                     "{driver} skipped: the driver does not import with {} ({e}); install with \
                      `python3 -m venv benches/python/.venv && benches/python/.venv/bin/pip install \
-                     asyncpg \"psycopg[binary]\" uvloop`.",
-                    python().display()
+                     asyncpg \"psycopg[binary]\" psycopg-pool uvloop`.",
+                    python::python().display()
                 ));
                 false
             }
         },
     });
-    let versions = python_versions();
+    let versions = python::versions();
 
     let server = common::BenchServer::start(o.pg)?;
     let (url, server_version) = (server.url.clone(), server.version.clone());
@@ -561,22 +691,6 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let md = markdown(&o, &workloads, &header);
     print!("{md}");
     o.write_report(&md)
-}
-
-/// The Python, asyncpg, psycopg and uvloop versions, for the report.
-fn python_versions() -> String {
-    let code = "import sys\nv=[sys.version.split()[0]]\n\
-                for m in ('asyncpg','psycopg','uvloop'):\n    \
-                try: v.append(m+' '+__import__(m).__version__)\n    \
-                except Exception: v.append(m+' missing')\n\
-                print(', '.join(v))";
-    Command::new(python())
-        .args(["-c", code])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| format!("Python {}", String::from_utf8_lossy(&o.stdout).trim()))
-        .unwrap_or_else(|| "Python unavailable".into())
 }
 
 struct Header {

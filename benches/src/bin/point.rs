@@ -1,5 +1,5 @@
-//! W1 `point`: sequential `SELECT $1::int4` round trips, pgtusk against tokio-postgres and
-//! `postgres` (issue 3's round-trip benchmark; the seed of issue 7's suite).
+//! W1 `point`: sequential `SELECT $1::int4` round trips, pgtusk against tokio-postgres,
+//! `postgres` and sqlx (issue 3's round-trip benchmark; the seed of issue 7's suite).
 //!
 //! ```text
 //! cargo run --release -p pgtusk-benches --bin point [-- OPTIONS]
@@ -205,15 +205,52 @@ impl Workload for PostgresPrepared {
     }
 }
 
+// ----- sqlx ------------------------------------------------------------------------------
+
+/// sqlx 0.8: `query_scalar(SQL).bind(i).fetch_one(&mut conn)` on one `PgConnection`; sqlx
+/// prepares the statement once and keeps it in its statement cache (`persistent`, the default).
+#[derive(Default)]
+struct SqlxCached;
+
+impl Workload for SqlxCached {
+    type State = (tokio::runtime::Runtime, sqlx::PgConnection);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        use sqlx::Connection as _;
+        let rt = runtime()?;
+        let mut conn = rt.block_on(sqlx::PgConnection::connect(url))?;
+        rt.block_on(async {
+            for i in 0..WARMUP {
+                let got: i32 = sqlx::query_scalar(SQL).bind(i).fetch_one(&mut conn).await?;
+                check(i, got)?;
+            }
+            Ok::<_, pgtusk_benches::BoxError>(())
+        })?;
+        Ok((rt, conn))
+    }
+
+    fn body(&self, (rt, conn): &mut Self::State, ops: u64) -> Result<()> {
+        rt.block_on(async {
+            for i in 0..ops {
+                let i = param(i);
+                let got: i32 = sqlx::query_scalar(SQL).bind(i).fetch_one(&mut *conn).await?;
+                check(i, got)?;
+            }
+            Ok(())
+        })
+    }
+}
+
 // ----- the run -----------------------------------------------------------------------------
 
-fn cases() -> Vec<Case> {
+pub fn cases() -> Vec<Case> {
     vec![
         Case::new::<PgtuskAsync>("point", "pgtusk async", "query"),
         Case::new::<PgtuskBlocking>("point", "pgtusk blocking", "query"),
         Case::new::<TokioPgPrepared>("point", REFERENCE, "query"),
         Case::new::<TokioPgUnprepared>("point", "tokio-postgres unprepared", "query"),
         Case::new::<PostgresPrepared>("point", "postgres prepared", "query"),
+        Case::new::<SqlxCached>("point", "sqlx query_scalar", "query"),
     ]
 }
 

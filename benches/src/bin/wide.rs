@@ -341,6 +341,46 @@ impl Workload for TokioPg {
     }
 }
 
+// ----- postgres (blocking) -------------------------------------------------------------------
+
+#[derive(Default)]
+struct PostgresBlocking;
+
+impl Workload for PostgresBlocking {
+    type State = (postgres::Client, postgres::Statement, u32);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        let stmt = client.prepare(SQL)?;
+        let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+        Ok((client, stmt, pid as u32))
+    }
+
+    fn body(&self, (client, stmt, _): &mut Self::State, ops: u64) -> Result<()> {
+        use postgres::fallible_iterator::FallibleIterator as _;
+        if ops == 0 {
+            return Ok(());
+        }
+        let mut check = Check::new();
+        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut rows = client.query_raw(&*stmt, params)?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.try_get(0)?;
+            let x: f64 = row.try_get(1)?;
+            let name: String = row.try_get(2)?;
+            let ts: SystemTime = row.try_get(3)?;
+            let flag: bool = row.try_get(4)?;
+            let amount: Decimal = row.try_get(5)?;
+            check.row(id, x, &name, ts, flag, decimal_cents(&amount))?;
+        }
+        check.finish(ops)
+    }
+
+    fn server_pid(&self, (.., pid): &Self::State) -> Option<u32> {
+        Some(*pid)
+    }
+}
+
 // ----- sqlx ----------------------------------------------------------------------------------
 
 #[derive(Default)]
@@ -421,12 +461,13 @@ impl Workload for Ceiling {
 
 // ----- the run -------------------------------------------------------------------------------
 
-fn cases() -> Vec<Case> {
+pub fn cases() -> Vec<Case> {
     vec![
         Case::new::<PgtuskAsync>(WORKLOAD, PG_ASYNC, "row"),
         Case::new::<PgtuskBlocking>(WORKLOAD, PG_BLOCKING, "row"),
         Case::new::<PgtuskNumeric>(WORKLOAD, PG_NUMERIC, "row"),
         Case::new::<TokioPg>(WORKLOAD, REFERENCE, "row"),
+        Case::new::<PostgresBlocking>(WORKLOAD, "postgres query_raw", "row"),
         Case::new::<Sqlx>(WORKLOAD, SQLX, "row"),
         Case::new::<Ceiling>(WORKLOAD, CEILING, "row"),
     ]
