@@ -209,6 +209,34 @@ fn main() {
     common::main("suite", all_cases, run);
 }
 
+/// The pgtusk commit measured: `PGTUSK_BENCH_COMMIT` when set (a build from an exported tree),
+/// else `git rev-parse --short HEAD`, marked when `src/` has uncommitted changes.
+fn pgtusk_commit() -> String {
+    if let Ok(c) = std::env::var("PGTUSK_BENCH_COMMIT")
+        && !c.is_empty()
+    {
+        return c;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(head) => match git(&["status", "--porcelain", "--", "src"]) {
+            Some(dirty) if !dirty.is_empty() => format!("{head} + uncommitted changes in src/"),
+            _ => head,
+        },
+        None => "unknown".into(),
+    }
+}
+
 /// What the report says about the run besides the samples.
 pub struct RunInfo {
     pub date: String,
@@ -216,6 +244,7 @@ pub struct RunInfo {
     pub server_version: String,
     pub load_before: String,
     pub load_after: String,
+    pub commit: String,
     pub python: String,
     pub notes: Vec<String>,
     pub reps: usize,
@@ -233,6 +262,7 @@ pub struct WorkloadResult {
 fn run(all: &[Case], args: &[String]) -> Result<()> {
     let o = parse(args)?;
     let started = std::time::Instant::now();
+    let commit = pgtusk_commit();
     let specs: Vec<Spec> = SPECS.iter().copied().filter(|s| o.wants(s)).collect();
     let mut notes = Vec::new();
 
@@ -341,6 +371,7 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
         server_version,
         load_before,
         load_after,
+        commit,
         python: if python_ok { python::versions() } else { "Python peers not run".into() },
         notes,
         reps: o.reps,

@@ -90,9 +90,10 @@ fn cpu_cell(w: &WorkloadResult, r: &CaseResult) -> String {
 
 fn header(info: &RunInfo) -> String {
     format!(
-        "{} · {} · PostgreSQL {} (local throwaway server, TCP 127.0.0.1, no TLS, fsync / synchronous_commit / \
+        "pgtusk {} · {} · {} · PostgreSQL {} (local throwaway server, TCP 127.0.0.1, no TLS, fsync / synchronous_commit / \
          full_page_writes off; client and server share the machine) · repetitions: {}, interleaved · load average {} \
          before, {} after · {} · the run took {:.0} min{}",
+        info.commit,
         info.date,
         info.machine,
         info.server_version,
@@ -501,9 +502,9 @@ pub fn readme_section(workloads: &[WorkloadResult], info: &RunInfo) -> String {
     let _ = writeln!(md, "{BEGIN}");
     let _ = writeln!(
         md,
-        "{} · {} · PostgreSQL {} · {} interleaved repetitions (written by the suite; the full tables are in \
-         [`docs/benchmarks.md`](docs/benchmarks.md)).\n",
-        info.date, info.machine, info.server_version, info.reps
+        "pgtusk {} · {} · {} · PostgreSQL {} · {} interleaved repetitions (written by the suite; the full tables \
+         are in [`docs/benchmarks.md`](docs/benchmarks.md)).\n",
+        info.commit, info.date, info.machine, info.server_version, info.reps
     );
     let _ = writeln!(
         md,
