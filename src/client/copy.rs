@@ -524,10 +524,10 @@ impl CopyOut<'_> {
                 Some(ev) => conn.session_event(ev),
                 None => {
                     let (core, stream) = (&mut conn.core, &mut conn.stream);
-                    let io = if core.wants_write() {
-                        ready!(pin!(super::flush(core, stream)).poll(cx))
+                    let io = if core.wants_write() || conn.unflushed {
+                        ready!(super::poll_write_out(core, stream, &mut conn.unflushed, cx))
                     } else {
-                        ready!(pin!(super::fill(core, stream)).poll(cx))
+                        ready!(super::poll_fill(core, stream, cx))
                     };
                     if let Err(e) = io {
                         return Poll::Ready(Some(Err(self.s.stop(e))));

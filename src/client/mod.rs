@@ -23,7 +23,11 @@ mod transaction;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::conn::exec::{self, Collector, Exec, Step};
 use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
@@ -40,52 +44,86 @@ pub use transaction::{Transaction, TransactionBuilder};
 
 use stream::Stream;
 
-/// Writes everything the core has queued.
-async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
-    let result = write_all(core, stream).await;
+/// Writes everything the core has queued (and flushes the transport after a write): ready
+/// once nothing is left to write. A write error closes the core.
+///
+/// `unflushed` remembers, across polls, that bytes were written but the transport (TLS) was
+/// not flushed yet.
+fn poll_write_out(
+    core: &mut ConnectionCore,
+    stream: &mut Stream,
+    unflushed: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    let result = ready!(poll_write_all(core, stream, unflushed, cx));
     if let Err(e) = &result {
         core.handle_transport_error(e.clone());
     }
-    result
+    Poll::Ready(result)
 }
 
-async fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
-    let mut wrote = false;
+fn poll_write_all(
+    core: &mut ConnectionCore,
+    stream: &mut Stream,
+    unflushed: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
     while core.wants_write() {
-        // One system call for everything queued, zero-copy COPY payloads included.
-        let n = {
+        // One system call for everything queued, zero-copy COPY payloads included; a plain
+        // write when it is all in one buffer (the usual case: no vector to build).
+        let polled = if core.has_queued_chunks() {
             let mut slices = [std::io::IoSlice::new(&[]); 32];
             let filled = core.poll_transmit_vectored(&mut slices);
-            stream.write_vectored(slices.get(..filled).unwrap_or_default()).await?
+            let slices = slices.get(..filled).unwrap_or_default();
+            Pin::new(&mut *stream).poll_write_vectored(cx, slices)
+        } else {
+            let bytes = core.poll_transmit().unwrap_or_default();
+            Pin::new(&mut *stream).poll_write(cx, bytes)
         };
+        let n = ready!(polled)?;
         if n == 0 {
-            return Err(Error::new(ErrorKind::Closed, "socket closed while writing"));
+            return Poll::Ready(Err(Error::new(ErrorKind::Closed, "socket closed while writing")));
         }
         core.advance_transmit(n);
-        wrote = true;
+        *unflushed = true;
     }
-    if wrote {
-        stream.flush().await?;
+    if *unflushed {
+        ready!(Pin::new(&mut *stream).poll_flush(cx))?;
+        *unflushed = false;
     }
-    Ok(())
+    Poll::Ready(Ok(()))
+}
+
+/// Reads once from the socket into the core. A read error closes the core.
+fn poll_fill(
+    core: &mut ConnectionCore,
+    stream: &mut Stream,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    // tokio's `read_buf` future reads into the spare capacity without zeroing it; it holds
+    // only borrows, so making one per poll costs nothing.
+    let read = std::pin::pin!(stream.read_buf(core.recv_buf())).poll(cx);
+    match ready!(read) {
+        Ok(0) => core.handle_eof(),
+        Ok(n) => core.handle_input(n),
+        Err(e) => {
+            let e = Error::from(e);
+            core.handle_transport_error(e.clone());
+            return Poll::Ready(Err(e));
+        }
+    }
+    Poll::Ready(Ok(()))
+}
+
+/// Writes everything the core has queued.
+async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
+    let mut unflushed = false;
+    poll_fn(|cx| poll_write_out(core, stream, &mut unflushed, cx)).await
 }
 
 /// Reads once from the socket into the core.
 async fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
-    let n = match stream.read_buf(core.recv_buf()).await {
-        Ok(n) => n,
-        Err(e) => {
-            let e = Error::from(e);
-            core.handle_transport_error(e.clone());
-            return Err(e);
-        }
-    };
-    if n == 0 {
-        core.handle_eof();
-    } else {
-        core.handle_input(n);
-    }
-    Ok(())
+    poll_fn(|cx| poll_fill(core, stream, cx)).await
 }
 
 /// An async connection to a PostgreSQL server.
@@ -106,6 +144,8 @@ pub struct Connection {
     exec: Exec,
     /// The request a call was waiting for when its future was dropped.
     in_flight: Option<RequestId>,
+    /// Bytes were written but the transport was not flushed yet (see `poll_write_out`).
+    unflushed: bool,
     notice_handler: NoticeHandler,
     notifications: VecDeque<Notification>,
     cancel: Option<CancelToken>,
@@ -130,6 +170,7 @@ impl Connection {
             stream,
             exec: Exec::new(config, driver::random_seed()),
             in_flight: None,
+            unflushed: false,
             notice_handler: driver::default_notice_handler(),
             notifications: VecDeque::new(),
             cancel,
@@ -138,13 +179,25 @@ impl Connection {
     }
 
     // ----- IO -----------------------------------------------------------------------------
+    //
+    // The hot path is written as plain `poll_*` functions driven by one `poll_fn` per call,
+    // not as nested `async fn`s: a round trip polls the call's future about twice, and every
+    // nested state machine would be entered (and its state moved) on each poll.
 
     async fn flush(&mut self) -> Result<(), Error> {
-        flush(&mut self.core, &mut self.stream).await
+        let Self { core, stream, unflushed, .. } = self;
+        poll_fn(|cx| poll_write_out(core, stream, unflushed, cx)).await
     }
 
     async fn fill(&mut self) -> Result<(), Error> {
-        fill(&mut self.core, &mut self.stream).await
+        let Self { core, stream, .. } = self;
+        poll_fn(|cx| poll_fill(core, stream, cx)).await
+    }
+
+    /// Writes what is queued, then reads once.
+    fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        ready!(poll_write_out(&mut self.core, &mut self.stream, &mut self.unflushed, cx))?;
+        poll_fill(&mut self.core, &mut self.stream, cx)
     }
 
     /// Handles an event that is not a response to a request.
@@ -157,20 +210,24 @@ impl Connection {
     }
 
     /// The next response to `req`, writing and reading as needed.
-    async fn next_response(&mut self, req: RequestId) -> Result<Response, Error> {
+    fn poll_next_response(
+        &mut self,
+        cx: &mut Context<'_>,
+        req: RequestId,
+    ) -> Poll<Result<Response, Error>> {
         loop {
             match self.core.poll_event()? {
-                Some(Event::Response(id, r)) if id == req => return Ok(r),
+                Some(Event::Response(id, r)) if id == req => return Poll::Ready(Ok(r)),
                 Some(Event::Response(..)) => {}
                 Some(ev) => self.session_event(ev),
-                None => {
-                    if self.core.wants_write() {
-                        self.flush().await?;
-                    }
-                    self.fill().await?;
-                }
+                None => ready!(self.poll_io(cx))?,
             }
         }
+    }
+
+    /// The next response to `req`, writing and reading as needed.
+    async fn next_response(&mut self, req: RequestId) -> Result<Response, Error> {
+        poll_fn(|cx| self.poll_next_response(cx, req)).await
     }
 
     /// Gives up on a request whose caller went away (see the module docs on cancel safety).
@@ -193,28 +250,51 @@ impl Connection {
     }
 
     /// Runs a request to its end, handing each row to `on_row`.
-    async fn drive(
+    fn poll_drive(
         &mut self,
+        cx: &mut Context<'_>,
         req: RequestId,
         collector: &mut Collector,
         on_row: &mut (dyn FnMut(Row) + Send),
-    ) -> Result<(), Error> {
+    ) -> Poll<Result<(), Error>> {
         loop {
-            // When the session died after the server reported an error for this request,
-            // that report says more than "connection closed".
-            let r = match self.next_response(req).await {
-                Ok(r) => r,
-                Err(e) => return Err(collector.take_error().unwrap_or(e)),
+            // `poll_next_response` written out, so that a response goes from the core to the
+            // collector without a detour.
+            let r = match self.core.poll_event() {
+                Ok(Some(Event::Response(id, r))) if id == req => r,
+                Ok(Some(Event::Response(..))) => continue,
+                Ok(Some(ev)) => {
+                    self.session_event(ev);
+                    continue;
+                }
+                Ok(None) => match ready!(self.poll_io(cx)) {
+                    Ok(()) => continue,
+                    // When the session died after the server reported an error for this
+                    // request, that report says more than "connection closed".
+                    Err(e) => return Poll::Ready(Err(collector.take_error().unwrap_or(e))),
+                },
+                Err(e) => return Poll::Ready(Err(collector.take_error().unwrap_or(e))),
             };
             match collector.on_response(r)? {
                 Step::Continue => {}
                 Step::Row(row) => on_row(row),
                 Step::Done => {
                     self.in_flight = None;
-                    return self.exec.finish(collector, self.core.transaction_status());
+                    let status = self.core.transaction_status();
+                    return Poll::Ready(self.exec.finish(collector, status));
                 }
             }
         }
+    }
+
+    /// Runs a request to its end, handing each row to `on_row`.
+    async fn drive(
+        &mut self,
+        req: RequestId,
+        collector: &mut Collector,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_drive(cx, req, collector, on_row)).await
     }
 
     /// [`drive`](Self::drive) with the per-call timeout applied: when it expires, the statement
@@ -229,6 +309,17 @@ impl Connection {
         let Some(limit) = self.query_timeout else {
             return self.drive(req, collector, on_row).await;
         };
+        self.drive_limited(limit, req, collector, on_row).await
+    }
+
+    /// [`drive_timed`](Self::drive_timed) when a timeout is set.
+    async fn drive_limited(
+        &mut self,
+        limit: Duration,
+        req: RequestId,
+        collector: &mut Collector,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<(), Error> {
         match tokio::time::timeout(limit, self.drive(req, collector, on_row)).await {
             Ok(result) => result,
             Err(_elapsed) => {
@@ -245,13 +336,13 @@ impl Connection {
     // ----- queries ------------------------------------------------------------------------
 
     /// Runs a statement to its end (retrying once when the statement cache says a fresh
-    /// preparation fixes the failure).
+    /// preparation fixes the failure) and returns the rows it affected.
     async fn run<S, P>(
         &mut self,
         stmt: &S,
         params: &P,
         on_row: &mut (dyn FnMut(Row) + Send),
-    ) -> Result<Collector, Error>
+    ) -> Result<u64, Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -260,8 +351,13 @@ impl Connection {
         loop {
             let (req, mut c) = self.start(stmt, params)?;
             c.retried = retried;
-            match self.drive_timed(req, &mut c, on_row).await {
-                Ok(()) => return Ok(c),
+            // Without a timeout the call's future is this one state machine around `poll_drive`.
+            let result = match self.query_timeout {
+                None => poll_fn(|cx| self.poll_drive(cx, req, &mut c, on_row)).await,
+                Some(limit) => self.drive_limited(limit, req, &mut c, on_row).await,
+            };
+            match result {
+                Ok(()) => return Ok(c.rows_affected()),
                 Err(_) if c.retry => retried = true,
                 Err(e) => return Err(e),
             }
@@ -275,7 +371,7 @@ impl Connection {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        Ok(self.run(statement, &params, &mut |_| {}).await?.rows_affected())
+        self.run(statement, &params, &mut |_| {}).await
     }
 
     /// Runs a query and returns all its rows.

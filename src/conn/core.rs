@@ -6,7 +6,9 @@ use std::io::IoSlice;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DbError, Error, ErrorKind};
-use crate::protocol::backend::{BackendKeyData, BackendMessage, ErrorFields};
+use crate::protocol::backend::{
+    BackendKeyData, BackendMessage, CommandComplete, DataRow, ErrorFields,
+};
 use crate::protocol::framing::{DEFAULT_MAX_MESSAGE_LEN, split_frame};
 use crate::protocol::frontend::{CopyData, CopyDone, CopyFail, Sync, Terminate};
 use crate::protocol::{ProtocolVersion, TransactionStatus};
@@ -384,6 +386,13 @@ impl ConnectionCore {
         }
     }
 
+    /// True when zero-copy chunks wait in front of the write buffer, so that
+    /// [`poll_transmit`](Self::poll_transmit) does not return everything at once (use
+    /// [`poll_transmit_vectored`](Self::poll_transmit_vectored) for one write of it all).
+    pub fn has_queued_chunks(&self) -> bool {
+        !self.queued.is_empty()
+    }
+
     /// True when output is waiting to be written.
     pub fn wants_write(&self) -> bool {
         !self.queued.is_empty() || !self.write_buf.is_empty()
@@ -401,6 +410,9 @@ impl ConnectionCore {
 
     /// The next event, or `None` when more input is needed.
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(routine) = self.take_routine_response() {
+            return routine;
+        }
         if let Some(ev) = self.deferred.pop_front() {
             return Ok(Some(ev));
         }
@@ -457,6 +469,90 @@ impl ConnectionCore {
                 Err(e) => return self.fail(e),
             }
         }
+    }
+
+    /// The fast path of [`poll_event`](Self::poll_event) for the messages that answer a
+    /// cached statement (BindComplete, DataRow, CommandComplete, ReadyForQuery, plus
+    /// ParseComplete), when one of them is complete at the front of the read buffer, answers
+    /// what the request at the front of the queue expects, and nothing else is going on (no
+    /// deferred event, no error skip, no COPY, the request not abandoned). It builds the event
+    /// straight from the bytes, without the general path's decode into a [`BackendMessage`]
+    /// and its routing.
+    ///
+    /// In the same situation, an incomplete message is `Some(Ok(None))` (more input is
+    /// needed), as the general path would answer.
+    ///
+    /// `None` leaves the message to the general path: anything else, and every message of
+    /// these types that is malformed in its header (the general path reports the same error
+    /// as always). A malformed DataRow or CommandComplete body is the decode error the general
+    /// path would report, and closes the core the same way.
+    fn take_routine_response(&mut self) -> Option<Result<Option<Event>, Error>> {
+        if self.skipping
+            || self.copy != Copy::None
+            || self.slice_base.is_some()
+            || !self.deferred.is_empty()
+            || !matches!(self.state, State::Ready)
+        {
+            return None;
+        }
+        let front = self.pending.front()?;
+        if front.abandoned {
+            return None;
+        }
+        let (req, expect) = (front.req, front.expect);
+        let Some((&tag, rest)) = self.read_buf.split_first() else {
+            return Some(Ok(None));
+        };
+        let Some(len_word) = rest.first_chunk::<4>() else {
+            return Some(Ok(None));
+        };
+        let len = u32::from_be_bytes(*len_word);
+        // The length counts itself; a bad one is the general path's error to report.
+        if len < 4 || len > self.max_message_len {
+            return None;
+        }
+        if rest.len() < len as usize {
+            return Some(Ok(None));
+        }
+        let response = match (expect, tag, len) {
+            (Expect::Bind, b'2', 4) => {
+                self.read_buf.advance(5);
+                self.pending.pop_front();
+                Response::BindComplete
+            }
+            (Expect::Parse, b'1', 4) => {
+                self.read_buf.advance(5);
+                self.pending.pop_front();
+                Response::ParseComplete
+            }
+            (Expect::Sync, b'Z', 5) => {
+                let status = TransactionStatus::from_byte(*rest.get(4)?)?;
+                self.read_buf.advance(6);
+                self.tx_status = status;
+                self.pending.pop_front();
+                Response::ReadyForQuery(status)
+            }
+            (Expect::Execute, b'D', _) => match DataRow::decode(self.take_body(len)) {
+                Ok(row) => Response::DataRow(row),
+                Err(e) => return Some(self.fail(e.into())),
+            },
+            (Expect::Execute, b'C', _) => match CommandComplete::decode(self.take_body(len)) {
+                Ok(c) => {
+                    self.pending.pop_front();
+                    Response::CommandComplete(c)
+                }
+                Err(e) => return Some(self.fail(e.into())),
+            },
+            _ => return None,
+        };
+        Some(Ok(Some(Event::Response(req, response))))
+    }
+
+    /// Takes the complete message of length word `len` off the read buffer; returns its body.
+    fn take_body(&mut self, len: u32) -> Bytes {
+        let mut frame = self.read_buf.split_to(1 + len as usize);
+        frame.advance(5);
+        frame.freeze()
     }
 
     /// During the COPY TO STDOUT of request `req`: the payload of the CopyData message at the

@@ -173,8 +173,10 @@ impl Exec {
             Plan::Prepare { name } => {
                 Collector { ticket: Ticket::Prepare(name), ..self.collector() }
             }
+            // Bind + Execute only: no RowDescription will come, so the registered types (already
+            // in the cached columns) need not travel with the collector.
             Plan::Cached { name, columns } => {
-                Collector { preset: columns, ticket: Ticket::Cached(name), ..self.collector() }
+                Collector { preset: columns, ticket: Ticket::Cached(name), ..Collector::default() }
             }
             Plan::Pending { name } => {
                 Collector { ticket: Ticket::Cached(name), ..self.collector() }
@@ -429,7 +431,7 @@ impl Collector {
             }
             Response::ParseComplete => self.parsed = true,
             Response::PortalSuspended => self.suspended = true,
-            Response::CommandComplete(c) => self.complete(&c),
+            Response::CommandComplete(c) => self.complete(c),
             // The first error of a request is the one reported.
             Response::Error(fields) if self.error.is_none() => {
                 self.error = Some(Error::db(DbError::from_fields(&fields)));
@@ -466,8 +468,7 @@ impl Collector {
         self.last_complete.as_ref().map(CommandComplete::tag)
     }
 
-    fn complete(&mut self, c: &CommandComplete) {
-        self.last_complete = Some(c.clone());
+    fn complete(&mut self, c: CommandComplete) {
         let tag = c.tag_bytes();
         if tag == b"DISCARD ALL" || tag.starts_with(b"DEALLOCATE") {
             self.forget_all = true;
@@ -475,6 +476,7 @@ impl Collector {
         if let Some(n) = c.rows() {
             self.rows_affected = Some(self.rows_affected.unwrap_or(0) + n);
         }
+        self.last_complete = Some(c);
     }
 
     /// Rows reported by the command tags (INSERT/UPDATE/DELETE/SELECT/...).

@@ -534,3 +534,45 @@ fn copy_out_data_fast_path_agrees_with_events() {
     assert_eq!(core.take_copy_data(req), None);
     assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyDone".to_owned())]);
 }
+
+/// The fast path for a statement's usual answer (`take_routine_response`) reports a malformed
+/// body the way the general path does: a decode error that closes the core.
+#[test]
+fn malformed_routine_messages_are_fatal_on_the_fast_path() {
+    // CommandComplete whose tag has no NUL; DataRow that declares 2 values and holds none.
+    for bad in [&b"C\0\0\0\x08SELE"[..], &b"D\0\0\0\x06\0\x02"[..]] {
+        let mut core = ready_core();
+        extended(&mut core, "SELECT 1");
+        core.send_request(|r| r.sync()).unwrap();
+        let mut input = bytes_of(&[BackendMessage::ParseComplete, BackendMessage::BindComplete]);
+        input.extend_from_slice(bad);
+        core.handle_input_bytes(&input);
+        let events = [core.poll_event().unwrap(), core.poll_event().unwrap()];
+        assert!(events.iter().all(Option::is_some), "{events:?}");
+        let err = core.poll_event().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+        assert!(core.is_closed());
+    }
+}
+
+/// A command tag that is not UTF-8 is refused on the fast path too.
+#[test]
+fn non_utf8_command_tag_is_refused() {
+    let mut core = ready_core();
+    extended(&mut core, "SELECT 1");
+    let mut input = bytes_of(&[BackendMessage::ParseComplete, BackendMessage::BindComplete]);
+    input.extend_from_slice(b"C\0\0\0\x07\xff\xfe\0");
+    core.handle_input_bytes(&input);
+    drain_until_err(&mut core);
+    assert!(core.is_closed());
+}
+
+fn drain_until_err(core: &mut ConnectionCore) {
+    loop {
+        match core.poll_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no error"),
+            Err(_) => return,
+        }
+    }
+}

@@ -282,7 +282,10 @@ pub struct ByteStr(Bytes);
 impl ByteStr {
     /// Validates `bytes` as UTF-8.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
-        std::str::from_utf8(&bytes)?;
+        // Tags and names are short ASCII: that check is much cheaper than the full one.
+        if !bytes.is_ascii() {
+            std::str::from_utf8(&bytes)?;
+        }
         Ok(Self(bytes))
     }
 
@@ -351,11 +354,17 @@ where
     F: FnOnce(&mut BytesMut) -> Result<(), E>,
 {
     let start = buf.len();
-    if let Some(tag) = tag {
-        buf.put_u8(tag);
-    }
-    let len_at = buf.len();
-    buf.put_i32(0);
+    // The type byte and the length placeholder in one append.
+    let len_at = match tag {
+        Some(tag) => {
+            buf.put_slice(&[tag, 0, 0, 0, 0]);
+            start + 1
+        }
+        None => {
+            buf.put_slice(&[0; 4]);
+            start
+        }
+    };
     if let Err(e) = body(buf) {
         buf.truncate(start);
         return Err(e);
@@ -384,7 +393,14 @@ pub fn put_cstr(buf: &mut BytesMut, field: &'static str, s: &[u8]) -> Result<(),
 /// (memchr's setup costs more than it saves below a few dozen bytes).
 #[inline]
 fn contains_nul(s: &[u8]) -> bool {
-    if s.len() < 64 { s.contains(&0) } else { memchr::memchr(0, s).is_some() }
+    // The unnamed portal and statement ("") are the most common names of all.
+    if s.is_empty() {
+        false
+    } else if s.len() < 64 {
+        s.contains(&0)
+    } else {
+        memchr::memchr(0, s).is_some()
+    }
 }
 
 /// Converts a count to the protocol's `Int16`, refusing more than 65,535.

@@ -79,7 +79,7 @@ impl DataRow {
     }
 
     /// Validates `body` in one pass and keeps it.
-    pub(super) fn decode(body: Bytes) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(body: Bytes) -> Result<Self, DecodeError> {
         let mut r = Reader::new(&body, NAME);
         let count = r.count16("number of column values")?;
         for _ in 0..count {

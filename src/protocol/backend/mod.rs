@@ -130,7 +130,7 @@ impl BackendMessage {
             // DataRow first: it is the message that arrives millions of times.
             b'D' => Self::DataRow(DataRow::decode(body)?),
             b'd' => Self::CopyData(body),
-            b'C' => Self::CommandComplete(CommandComplete::decode(&body)?),
+            b'C' => Self::CommandComplete(CommandComplete::decode(body)?),
             b'Z' => Self::ReadyForQuery(startup::decode_ready_for_query(&body)?),
             b'T' => Self::RowDescription(RowDescription::decode(body)?),
             b'R' => Self::Authentication(Authentication::decode(&body)?),

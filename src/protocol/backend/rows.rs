@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{ByteStr, DecodeError, EncodeError, Reader, count_i16, owned_cstr, read_byte_str};
+use super::{ByteStr, DecodeError, EncodeError, Reader, count_i16, owned_cstr};
 use crate::protocol::{Format, Oid, codec};
 
 /// The columns of the rows that follow (or that a described statement or portal returns).
@@ -254,11 +254,15 @@ impl CommandComplete {
         self.tag.as_bytes()
     }
 
-    pub(super) fn decode(body: &Bytes) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, DecodeError> {
         const NAME: &str = "CommandComplete";
-        let mut r = Reader::new(body, NAME);
-        let tag = read_byte_str(body, &mut r, NAME)?;
+        let mut r = Reader::new(&body, NAME);
+        let tag_len = r.cstr_bytes()?.len();
         r.finish()?;
+        // The tag is the whole body but its NUL: keep the body itself (no second handle).
+        body.truncate(tag_len);
+        let tag =
+            ByteStr::from_utf8(body).map_err(|_| DecodeError::InvalidUtf8 { message: NAME })?;
         Ok(Self { tag })
     }
 

@@ -205,6 +205,12 @@ impl Execute<'_> {
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let max_rows = i32::try_from(self.max_rows)
             .map_err(|_| EncodeError::InvalidValue { field: "maximum number of rows" })?;
+        if self.portal.is_empty() {
+            // The unnamed portal (nearly every Execute): a fixed 10-byte message.
+            let [a, b, c, d] = max_rows.to_be_bytes();
+            buf.put_slice(&[b'E', 0, 0, 0, 9, 0, a, b, c, d]);
+            return Ok(());
+        }
         write_frame(buf, Some(b'E'), |buf| {
             put_cstr(buf, "portal name", self.portal.as_bytes())?;
             buf.put_i32(max_rows);
