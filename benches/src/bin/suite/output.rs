@@ -321,7 +321,8 @@ fn note(key: &str) -> Option<&'static str> {
             tokio-postgres: every `execute` future in flight (`try_join_all`, one Sync each); postgres and sqlx: one \
             `execute` per row (no pipelining: a round trip each); asyncpg `executemany` (one Sync); psycopg \
             `executemany` (libpq pipeline mode). Each run: `BEGIN`, the INSERTs, `COMMIT`. pgbench: 1,000 INSERTs \
-            between `\\startpipeline` and `\\endpipeline`, autocommit."
+            between `\\startpipeline` and `\\endpipeline`, autocommit; pgbench's own client spends ~20 µs of CPU per \
+            command here, so for W2 it is no ceiling, only libpq's pipeline mode driven by a slow client."
         }
         "wide_read" => {
             "Every driver decodes every value (Rust: i64, f64, String, SystemTime — chrono for sqlx —, bool, \
@@ -378,7 +379,7 @@ pub fn svg(workloads: &[WorkloadResult], info: &RunInfo) -> String {
     let bar = 13.0;
     let group = bar * PEERS.len() as f64 + 22.0;
     let left = 56.0;
-    let width = left + group * workloads.len() as f64 + 20.0;
+    let width = (left + group * workloads.len() as f64 + 20.0).max(700.0);
     let panel_h = 220.0;
     let top = 64.0;
     let gap = 46.0;
