@@ -578,34 +578,15 @@ pub struct RowIter<'c> {
 }
 
 impl RowIter<'_> {
-    /// Up to `n` more rows (fewer only at the end).
-    pub fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
-        let mut out = Vec::with_capacity(n.min(4096));
-        while out.len() < n {
-            match self.next() {
-                Some(row) => out.push(row?),
-                None => break,
-            }
-        }
-        Ok(out)
-    }
-
-    /// Rows affected, as reported by the command tag (available at the end).
-    pub fn rows_affected(&self) -> u64 {
-        self.collector.rows_affected()
-    }
-}
-
-impl Iterator for RowIter<'_> {
-    type Item = Result<Row, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next row built as `T`; see the async
+    /// [`RowStream::next_as`](crate::RowStream::next_as).
+    pub fn next_as<T: FromRow>(&mut self) -> Option<Result<T, Error>> {
         if self.done {
             return None;
         }
         loop {
             let step =
-                self.conn.next_response(self.req).and_then(|r| self.collector.on_response(r));
+                self.conn.next_response(self.req).and_then(|r| self.collector.on_response_as(r));
             match step {
                 Ok(Step::Continue) => {}
                 Ok(Step::Row(row)) => return Some(Ok(row)),
@@ -635,6 +616,31 @@ impl Iterator for RowIter<'_> {
                 }
             }
         }
+    }
+
+    /// Up to `n` more rows (fewer only at the end).
+    pub fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::with_capacity(n.min(4096));
+        while out.len() < n {
+            match self.next() {
+                Some(row) => out.push(row?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rows affected, as reported by the command tag (available at the end).
+    pub fn rows_affected(&self) -> u64 {
+        self.collector.rows_affected()
+    }
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = Result<Row, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_as()
     }
 }
 

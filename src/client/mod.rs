@@ -655,6 +655,24 @@ pub struct RowStream<'c> {
 impl RowStream<'_> {
     /// The next row, `None` at the end, or the query's error.
     pub async fn next(&mut self) -> Option<Result<Row, Error>> {
+        self.next_as().await
+    }
+
+    /// The next row built as `T` (a tuple by position, a derived struct by name), `None` at
+    /// the end, or the query's error. Tuples are built straight from the message, without a
+    /// [`Row`] in between ([`FromRow::from_data_row`]): the fastest way to stream typed rows.
+    /// A row that does not fit `T` is an error that ends the stream (the rest of the result
+    /// is drained by the next call on the connection).
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: &mut pgtusk::Connection) -> Result<(), pgtusk::Error> {
+    /// let mut rows = conn.query_stream("SELECT id, name FROM t", ()).await?;
+    /// while let Some(row) = rows.next_as::<(i64, String)>().await {
+    ///     let (id, name) = row?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_as<T: FromRow>(&mut self) -> Option<Result<T, Error>> {
         if self.done {
             return None;
         }
@@ -666,7 +684,7 @@ impl RowStream<'_> {
                     return Some(Err(e));
                 }
             };
-            match self.collector.on_response(r) {
+            match self.collector.on_response_as(r) {
                 Ok(Step::Continue) => {}
                 Ok(Step::Row(row)) => return Some(Ok(row)),
                 Ok(Step::Done) if self.collector.suspended && self.batch > 0 => {

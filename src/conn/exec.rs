@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{CommandComplete, RowDescription};
 use crate::protocol::{Format, Oid, TransactionStatus};
-use crate::types::{AdaptersMap, BindAdapter, Columns, Params, Row, type_label};
+use crate::types::{AdaptersMap, BindAdapter, Columns, FromRow, Params, Row, type_label};
 
 use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
 use super::config::Config;
@@ -370,11 +370,11 @@ pub(crate) fn send_prepare(
 }
 
 /// What one response meant for the caller.
-pub(crate) enum Step {
+pub(crate) enum Step<T = Row> {
     /// Nothing to hand out yet.
     Continue,
-    /// A result row.
-    Row(Row),
+    /// A result row, as a [`Row`] or built straight from the DataRow ([`FromRow::from_data_row`]).
+    Row(T),
     /// The request is complete (its ReadyForQuery arrived).
     Done,
 }
@@ -414,6 +414,11 @@ pub(crate) struct Collector {
 impl Collector {
     /// Handles one response of the request.
     pub(crate) fn on_response(&mut self, r: Response) -> Result<Step, Error> {
+        self.on_response_as(r)
+    }
+
+    /// Handles one response of the request, building rows as `T`.
+    pub(crate) fn on_response_as<T: FromRow>(&mut self, r: Response) -> Result<Step<T>, Error> {
         match r {
             Response::RowDescription(d) => {
                 self.columns = Some(Columns::describe(&d, self.types.as_ref()));
@@ -424,10 +429,10 @@ impl Collector {
             Response::DataRow(data) => {
                 let columns = self
                     .columns
-                    .clone()
-                    .or_else(|| self.preset.clone())
+                    .as_ref()
+                    .or(self.preset.as_ref())
                     .ok_or_else(|| Error::protocol("DataRow without a row description"))?;
-                return Ok(Step::Row(Row::new(columns, data)?));
+                return Ok(Step::Row(T::from_data_row(columns, data)?));
             }
             Response::ParseComplete => self.parsed = true,
             Response::PortalSuspended => self.suspended = true,

@@ -539,3 +539,39 @@ dual_test! {
         assert_eq!(row.try_get::<_, i32>(3).unwrap_err().kind(), ErrorKind::Conversion);
     }
 }
+
+dual_test! {
+    /// Typed streaming: `next_as` builds tuples straight from each DataRow (and derived or
+    /// `Row` types through a Row); the values equal what `next` gives; a row that does not fit
+    /// ends the stream with a conversion error naming the column, and the connection is usable.
+    fn stream_rows_as_tuples(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let sql = "SELECT g::int8, 'n' || g, CASE WHEN g % 2 = 0 THEN g::float8 END \
+                   FROM generate_series(1, 1000) g";
+        let mut stream = aw!(conn.query_stream(sql, ())).unwrap();
+        let mut typed = Vec::new();
+        while let Some(row) = aw!(stream.next_as::<(i64, String, Option<f64>)>()) {
+            typed.push(row.unwrap());
+        }
+        assert_eq!(typed.len(), 1000, "{}", t.label);
+        let rows = aw!(conn.query(sql, ())).unwrap();
+        for (row, tuple) in rows.iter().zip(&typed) {
+            let expected: (i64, String, Option<f64>) = (row.get(0), row.get(1), row.get(2));
+            assert_eq!(&expected, tuple);
+        }
+        // `Row` itself, through next_as.
+        let mut stream = aw!(conn.query_stream("SELECT 7::int4 AS x", ())).unwrap();
+        let row = aw!(stream.next_as::<pgtusk::Row>()).unwrap().unwrap();
+        assert_eq!(row.get::<_, i32>("x"), 7);
+        assert!(aw!(stream.next_as::<pgtusk::Row>()).is_none());
+        // A NULL into a non-Option (row 1 has none in its third column): the error names
+        // the column; the stream ends.
+        let mut stream = aw!(conn.query_stream(sql, ())).unwrap();
+        let err = aw!(stream.next_as::<(i64, String, f64)>()).unwrap().unwrap_err();
+        assert_eq!(err.kind(), pgtusk::ErrorKind::Conversion);
+        assert!(err.to_string().contains("\"case\""), "{err}");
+        assert!(aw!(stream.next_as::<(i64, String, f64)>()).is_none(), "the stream ended");
+        let n: i64 = aw!(conn.query_scalar("SELECT 5::int8", ())).unwrap();
+        assert_eq!(n, 5);
+    }
+}
