@@ -118,6 +118,7 @@ fn snippet(text: &str) -> String {
 }
 
 /// Exactly `N` bytes of a binary value.
+#[inline]
 fn fixed<const N: usize>(type_oid: Oid, raw: &[u8]) -> Result<[u8; N], Error> {
     raw.try_into().map_err(|_| {
         Error::conversion(format!(

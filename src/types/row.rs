@@ -559,7 +559,7 @@ fn skip_value(body: &[u8], at: usize) -> Option<usize> {
 
 /// Loads the value of `column` (`None`: NULL) into `T`, with the column's name, type and `T`
 /// in any error.
-#[inline]
+#[inline(always)]
 fn load_column<'a, T: Loader<'a>>(
     types: &AdaptersMap,
     column: &Column,
@@ -638,6 +638,23 @@ impl FromRow for Row {
     }
 }
 
+/// The value whose length word is at `*at` in a DataRow body (`None`: NULL), moving `*at` past
+/// it.
+#[inline(always)]
+fn next_value<'a>(body: &'a [u8], at: &mut usize) -> Result<Option<&'a [u8]>, Error> {
+    let bad = || Error::protocol("inconsistent DataRow");
+    let start = at.checked_add(4).ok_or_else(bad)?;
+    let word: [u8; 4] = body.get(*at..start).and_then(|w| w.try_into().ok()).ok_or_else(bad)?;
+    let Ok(len) = usize::try_from(i32::from_be_bytes(word)) else {
+        *at = start;
+        return Ok(None);
+    };
+    let end = start.checked_add(len).ok_or_else(bad)?;
+    let value = body.get(start..end).ok_or_else(bad)?;
+    *at = end;
+    Ok(Some(value))
+}
+
 /// The error for a row of `len` columns loaded into a tuple of `count`.
 fn check_tuple_len(len: usize, count: usize) -> Result<(), Error> {
     if len == count {
@@ -670,11 +687,15 @@ macro_rules! tuple_from_row {
                         $count
                     )));
                 }
-                let mut values = data.values();
+                let body = data.body();
                 let cols = columns.as_slice();
+                // The values start after the Int16 column count; DataRow::decode checked the
+                // lengths, and `next_value` checks them again rather than trust them.
+                let mut at = 2;
                 Ok(($({
                     let column = cols.get($i).ok_or_else(|| Error::protocol("missing column"))?;
-                    load_column::<$ty>(&columns.types, column, values.next().flatten())?
+                    let raw = next_value(body, &mut at)?;
+                    load_column::<$ty>(&columns.types, column, raw)?
                 },)+))
             }
         }

@@ -191,14 +191,8 @@ impl Workload for PgtuskAsync {
         let mut check = Check::new();
         s.rt.block_on(async {
             let mut rows = s.conn.query_stream(&s.stmt, ()).await?;
-            while let Some(row) = rows.next().await {
-                let row = row?;
-                let id: i64 = row.try_get(0)?;
-                let x: f64 = row.try_get(1)?;
-                let name: String = row.try_get(2)?;
-                let ts: SystemTime = row.try_get(3)?;
-                let flag: bool = row.try_get(4)?;
-                let amount: Decimal = row.try_get(5)?;
+            while let Some(row) = rows.next_as::<Typed<Decimal>>().await {
+                let (id, x, name, ts, flag, amount) = row?;
                 check.row(id, x, &name, ts, flag, decimal_cents(&amount))?;
             }
             Ok::<_, BoxError>(())
@@ -210,6 +204,9 @@ impl Workload for PgtuskAsync {
         Some(s.pid)
     }
 }
+
+/// A row of the table as pgtusk streams it: built straight from the DataRow (`next_as`).
+type Typed<A> = (i64, f64, String, SystemTime, bool, A);
 
 #[derive(Default)]
 struct PgtuskNumeric;
@@ -234,14 +231,8 @@ impl Workload for PgtuskNumeric {
         let mut check = Check::new();
         s.rt.block_on(async {
             let mut rows = s.conn.query_stream(&s.stmt, ()).await?;
-            while let Some(row) = rows.next().await {
-                let row = row?;
-                let id: i64 = row.try_get(0)?;
-                let x: f64 = row.try_get(1)?;
-                let name: String = row.try_get(2)?;
-                let ts: SystemTime = row.try_get(3)?;
-                let flag: bool = row.try_get(4)?;
-                let amount: Numeric = row.try_get(5)?;
+            while let Some(row) = rows.next_as::<Typed<Numeric>>().await {
+                let (id, x, name, ts, flag, amount) = row?;
                 // Numeric has no cheap integer view of a fractional value: it is compared
                 // with the expected value (same digits, same scale), whose cents are known.
                 let k = slot(id as u64);
@@ -276,14 +267,9 @@ impl Workload for PgtuskBlocking {
             return Ok(());
         }
         let mut check = Check::new();
-        for row in conn.query_stream(&*stmt, ())? {
-            let row = row?;
-            let id: i64 = row.try_get(0)?;
-            let x: f64 = row.try_get(1)?;
-            let name: String = row.try_get(2)?;
-            let ts: SystemTime = row.try_get(3)?;
-            let flag: bool = row.try_get(4)?;
-            let amount: Decimal = row.try_get(5)?;
+        let mut rows = conn.query_stream(&*stmt, ())?;
+        while let Some(row) = rows.next_as::<Typed<Decimal>>() {
+            let (id, x, name, ts, flag, amount) = row?;
             check.row(id, x, &name, ts, flag, decimal_cents(&amount))?;
         }
         check.finish(ops)
@@ -620,9 +606,9 @@ fn markdown(
     );
     let _ = writeln!(
         md,
-        "- `{PG_ASYNC}` / `{PG_BLOCKING}`: `query_stream(&stmt, ())`, `RowStream::next` / the iterator, \
-         `row.try_get::<_, T>(i)`; `{PG_NUMERIC}`: the same with `pgtusk::types::Numeric` for the amount (compared \
-         with the expected value instead of read as cents).\n\
+        "- `{PG_ASYNC}` / `{PG_BLOCKING}`: `query_stream(&stmt, ())` and `next_as::<(i64, f64, String, SystemTime, \
+         bool, Decimal)>()`, which builds each tuple straight from the DataRow; `{PG_NUMERIC}`: the same with \
+         `pgtusk::types::Numeric` for the amount (compared with the expected value instead of read as cents).\n\
          - `{REFERENCE}` (tokio-postgres 0.7, the reference): `query_raw(&stmt, [])` stream, `row.try_get`; \
          `Decimal` through rust_decimal's `db-tokio-postgres`.\n\
          - `{SQLX}` (sqlx 0.8): `sqlx::query(sql).fetch(&mut conn)` stream, `row.try_get`; timestamptz as \

@@ -16,6 +16,7 @@ use crate::types::loader::type_label;
 use crate::types::{Dumper, IsNull, Loader, oid};
 
 /// Exactly `N` bytes of a binary value.
+#[inline]
 fn fixed<const N: usize>(type_oid: Oid, raw: &[u8]) -> Result<[u8; N], Error> {
     raw.try_into().map_err(|_| {
         Error::conversion(format!(
