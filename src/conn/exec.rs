@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::error::{DbError, Error, ErrorKind};
-use crate::protocol::backend::{CommandComplete, RowDescription};
+use crate::protocol::backend::CommandComplete;
 use crate::protocol::{Format, Oid, TransactionStatus};
 use crate::types::{AdaptersMap, BindAdapter, Columns, FromRow, Params, Row, type_label};
 
@@ -387,12 +387,12 @@ pub(crate) struct Collector {
     columns: Option<Arc<Columns>>,
     /// Column descriptions given up front (a prepared statement's Bind has no Describe).
     preset: Option<Arc<Columns>>,
-    rows_affected: Option<u64>,
+    /// Rows reported by the command tags before the last one (`last_complete`'s count is read
+    /// from its tag only when asked for).
+    rows_before_last: u64,
     error: Option<Error>,
     /// Parameter types of a Describe statement.
-    pub(crate) param_types: Vec<Oid>,
-    /// The last RowDescription (a Describe statement's reports text formats).
-    description: Option<RowDescription>,
+    param_types: Box<[Oid]>,
     /// How this execution used the statement cache.
     ticket: Ticket,
     /// ParseComplete was received (the named statement exists).
@@ -422,7 +422,6 @@ impl Collector {
         match r {
             Response::RowDescription(d) => {
                 self.columns = Some(Columns::describe(&d, self.types.as_ref()));
-                self.description = Some(d);
             }
             Response::NoData => self.columns = None,
             Response::ParameterDescription(d) => self.param_types = d.types().collect(),
@@ -478,15 +477,15 @@ impl Collector {
         if tag == b"DISCARD ALL" || tag.starts_with(b"DEALLOCATE") {
             self.forget_all = true;
         }
-        if let Some(n) = c.rows() {
-            self.rows_affected = Some(self.rows_affected.unwrap_or(0) + n);
+        if let Some(n) = self.last_complete.take().and_then(|last| last.rows()) {
+            self.rows_before_last += n;
         }
         self.last_complete = Some(c);
     }
 
     /// Rows reported by the command tags (INSERT/UPDATE/DELETE/SELECT/...).
     pub(crate) fn rows_affected(&self) -> u64 {
-        self.rows_affected.unwrap_or(0)
+        self.rows_before_last + self.last_complete.as_ref().and_then(|c| c.rows()).unwrap_or(0)
     }
 }
 
@@ -564,15 +563,10 @@ impl Statement {
 /// Builds the `Statement` after its Parse + Describe completed. Result columns are marked
 /// binary, the format Bind asks for.
 pub(crate) fn statement_from(name: String, collector: &Collector) -> Statement {
-    let columns = collector
-        .description
-        .as_ref()
-        .map(|d| Columns::from_description_with_formats(d, RESULT_FORMATS))
-        .map(|c| match &collector.types {
-            Some(types) => Arc::new(Arc::unwrap_or_clone(c).with_types(types.clone())),
-            None => c,
-        });
-    Statement { name: name.into(), param_types: collector.param_types.clone().into(), columns }
+    // A Describe of a statement reports every column as text: the formats are chosen at Bind,
+    // which asks for binary.
+    let columns = collector.columns.as_deref().map(|c| Arc::new(c.with_format(Format::Binary)));
+    Statement { name: name.into(), param_types: Arc::from(&*collector.param_types), columns }
 }
 
 /// Anything that names a statement to run: SQL text, or a [`Statement`] from `prepare`.

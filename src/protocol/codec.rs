@@ -397,7 +397,16 @@ fn contains_nul(s: &[u8]) -> bool {
     if s.is_empty() {
         false
     } else if s.len() < 64 {
-        s.contains(&0)
+        // Eight bytes at a time: a word has a zero byte when subtracting 1 from every byte
+        // borrows into a high bit that was clear.
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let mut words = s.chunks_exact(8);
+        let zero_in_word = words.by_ref().any(|w| {
+            let x = u64::from_le_bytes(w.try_into().unwrap_or([1; 8]));
+            x.wrapping_sub(LO) & !x & HI != 0
+        });
+        zero_in_word || words.remainder().contains(&0)
     } else {
         memchr::memchr(0, s).is_some()
     }
@@ -482,5 +491,30 @@ mod tests {
         );
         assert!(len_i32("value", i32::MAX as usize).is_ok());
         assert!(len_i32("value", i32::MAX as usize + 1).is_err());
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::contains_nul;
+
+    #[test]
+    fn finds_a_nul_anywhere() {
+        for len in 0..80 {
+            let clean = vec![b'a'; len];
+            assert!(!contains_nul(&clean), "{len}");
+            let high = vec![0x80_u8; len];
+            assert!(!contains_nul(&high), "{len}");
+            for at in 0..len {
+                let mut s = clean.clone();
+                s[at] = 0;
+                assert!(contains_nul(&s), "{len} {at}");
+                let mut s = high.clone();
+                s[at] = 0;
+                assert!(contains_nul(&s), "{len} {at}");
+            }
+        }
+        // Bytes next to 0 that a careless word trick would take for one.
+        assert!(!contains_nul(&[1, 0x80, 0xff, 0x7f, 1, 1, 1, 0x81, 2]));
     }
 }

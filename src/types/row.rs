@@ -142,6 +142,15 @@ impl Columns {
         Arc::new(columns)
     }
 
+    /// These columns with every value in `format` (a Describe of a statement reports text;
+    /// Bind chooses the formats).
+    pub(crate) fn with_format(&self, format: Format) -> Columns {
+        Columns {
+            columns: self.columns.iter().map(|c| Column { format, ..c.clone() }).collect(),
+            types: self.types.clone(),
+        }
+    }
+
     /// These columns, loading values with the types registered in `types` (a connection's
     /// [`AdaptersMap`]) rather than the global map.
     pub fn with_types(mut self, types: AdaptersMap) -> Self {
