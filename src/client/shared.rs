@@ -1,22 +1,31 @@
 //! [`Client`]: a connection shared by many tasks, with implicit pipelining.
 //!
 //! A background task owns the socket and the core. Each call encodes its request in the
-//! caller's task (parameters included, through the statement cache) and hands the bytes to the
-//! driver task, which queues them behind the requests of other tasks without waiting for
-//! their answers: concurrent calls share one connection and their round trips overlap. Every
-//! request keeps its own Sync, so an error in one task's statement never aborts another's.
+//! caller's task (parameters included, through the statement cache) straight into a batch
+//! shared with the driver task, which takes the whole batch at once and queues it behind the
+//! requests already sent, without waiting for their answers: concurrent calls share one
+//! connection and their round trips overlap. Every request keeps its own Sync, so an error in
+//! one task's statement never aborts another's.
 //!
-//! Dropping a call's future abandons its request: the driver task consumes the rest of its
-//! answer silently.
+//! ```text
+//!  caller tasks                         driver task
+//!  lock Inner: encode into `batch`,     lock Inner: take `batch` + `replies` (swap buffers),
+//!  push a reply Slot, wake the driver   queue them in the core, write, read, and push each
+//!  wait on the Slot  <----------------  response into its request's Slot (waking its caller)
+//! ```
+//!
+//! A call's answer comes back through its `Slot`: a small queue the driver pushes into and
+//! the caller pops from. Slots are reused by later calls, so a call usually allocates nothing
+//! for its answer. Dropping a call's future abandons its request: the slot is marked dropped
+//! and the driver task, seeing that, has the core consume the rest of the answer silently.
 
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 use tokio::io::{AsyncReadExt, AsyncWrite};
-use tokio::sync::mpsc;
 
 use crate::conn::exec::{self, Collector, Exec, Step};
 use crate::conn::{
@@ -29,19 +38,170 @@ use crate::types::{FromRow, Loader, Params, Row};
 use super::Connection;
 use super::stream::Stream;
 
-type Reply = mpsc::UnboundedSender<Result<Response, Error>>;
+/// Finished calls' slots kept for reuse (more are freed).
+const SPARE_SLOTS: usize = 64;
 
-struct Job {
-    request: DetachedRequest,
-    reply: Reply,
+/// What the callers and the driver task share, under one lock.
+struct Inner {
+    /// The statement cache and encoding buffers. Requests are encoded and appended to `batch`
+    /// under the same lock, so they reach the server in the order the cache planned them.
+    exec: Exec,
+    /// Requests encoded by callers and not yet taken by the driver task.
+    batch: Detached,
+    /// The reply slot of each request in `batch`, in the same order.
+    replies: Vec<Arc<Slot>>,
+    /// Slots of finished calls, for later calls.
+    spare: Vec<Arc<Slot>>,
+    /// The driver task's waker while it waits for requests.
+    driver: Option<Waker>,
+    /// Every `Client` was dropped: the driver task finishes what is queued, then closes.
+    clients_gone: bool,
+    /// The driver task stopped: nothing more can be sent.
+    closed: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn closed_error() -> Error {
+    Error::new(ErrorKind::Closed, "connection closed")
+}
+
+/// Where the driver task puts one request's responses for its caller.
+#[derive(Default)]
+struct Slot(Mutex<SlotState>);
+
+#[derive(Default)]
+struct SlotState {
+    /// Responses not yet taken by the caller (an `Err` when the connection failed).
+    responses: VecDeque<Result<Response, Error>>,
+    /// The caller, while it waits for a response.
+    waker: Option<Waker>,
+    /// Nothing more will come: the driver task stopped.
+    closed: bool,
+    /// The caller gave up (its future was dropped): the request is to be abandoned.
+    dropped: bool,
+}
+
+impl Slot {
+    /// Hands a response to the caller; false when the caller is gone.
+    fn deliver(&self, r: Result<Response, Error>) -> bool {
+        let mut s = lock(&self.0);
+        if s.dropped {
+            return false;
+        }
+        s.responses.push_back(r);
+        // Taking the waker wakes the caller once for everything delivered before it runs.
+        let waker = s.waker.take();
+        drop(s);
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Tells the caller that nothing more will come, after `error` if there is one.
+    fn close(&self, error: Option<Error>) {
+        let mut s = lock(&self.0);
+        s.responses.extend(error.map(Err));
+        s.closed = true;
+        let waker = s.waker.take();
+        drop(s);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// A submitted request, as its caller sees it: the way to its responses. Dropping it before
+/// the request finished abandons the request.
+struct Call<'a> {
+    inner: &'a Mutex<Inner>,
+    slot: Arc<Slot>,
+    finished: bool,
+}
+
+impl Call<'_> {
+    /// Ends a request that received its ReadyForQuery: lets the statement cache learn from
+    /// it, and keeps the slot for a later call.
+    fn finish(&mut self, c: &mut Collector) -> Result<(), Error> {
+        self.finished = true;
+        let mut inner = lock(self.inner);
+        let result = inner.exec.finish(c, c.status());
+        // The driver task let go of the slot after delivering the ReadyForQuery (on a
+        // multi-threaded runtime it may not have yet: then the slot is simply freed).
+        if Arc::strong_count(&self.slot) == 1 && inner.spare.len() < SPARE_SLOTS {
+            *lock(&self.slot.0) = SlotState::default();
+            inner.spare.push(self.slot.clone());
+        }
+        result
+    }
+
+    /// Receives responses until the request's ReadyForQuery, handing them to `c` and rows to
+    /// `on_row`.
+    async fn collect(
+        &mut self,
+        c: &mut Collector,
+        on_row: &mut (dyn FnMut(Row) + Send),
+    ) -> Result<(), Error> {
+        poll_fn(|cx| {
+            // One lock for every response already delivered (released before `finish`).
+            let mut s = lock(&self.slot.0);
+            loop {
+                let r = match s.responses.pop_front() {
+                    Some(Ok(r)) => r,
+                    Some(Err(e)) => return Poll::Ready(Err(c.take_error().unwrap_or(e))),
+                    None if s.closed => return Poll::Ready(Err(closed_error())),
+                    None => {
+                        if !s.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                            s.waker = Some(cx.waker().clone());
+                        }
+                        return Poll::Pending;
+                    }
+                };
+                match c.on_response(r) {
+                    Ok(Step::Continue) => {}
+                    Ok(Step::Row(row)) => on_row(row),
+                    Ok(Step::Done) => {
+                        drop(s);
+                        return Poll::Ready(self.finish(c));
+                    }
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut s = lock(&self.slot.0);
+            s.dropped = true;
+            s.responses.clear();
+            s.waker = None;
+        }
+    }
 }
 
 struct Shared {
-    jobs: mpsc::UnboundedSender<Job>,
-    /// The statement cache and encoding buffers; held while a request is encoded and queued,
-    /// so requests reach the driver task in the order the cache planned them.
-    exec: Mutex<Exec>,
+    inner: Arc<Mutex<Inner>>,
     cancel: Option<CancelToken>,
+}
+
+impl Drop for Shared {
+    /// The last `Client` is gone: tell the driver task to finish up.
+    fn drop(&mut self) {
+        let mut inner = lock(&self.inner);
+        inner.clients_gone = true;
+        let driver = inner.driver.take();
+        drop(inner);
+        if let Some(w) = driver {
+            w.wake();
+        }
+    }
 }
 
 /// A connection shared by many tasks (`Clone + Send + Sync`): concurrent calls are pipelined
@@ -77,17 +237,25 @@ impl Connection {
     /// the current tokio runtime; it ends when every `Client` clone is dropped.
     pub fn into_client(mut self) -> Client {
         self.abandon_previous();
-        let (tx, rx) = mpsc::unbounded_channel();
         let Connection { core, stream, exec, notice_handler, cancel, .. } = self;
-        tokio::spawn(drive(core, stream, rx, notice_handler));
-        Client { shared: Arc::new(Shared { jobs: tx, exec: Mutex::new(exec), cancel }) }
+        let inner = Arc::new(Mutex::new(Inner {
+            exec,
+            batch: Detached::default(),
+            replies: Vec::new(),
+            spare: Vec::new(),
+            driver: None,
+            clients_gone: false,
+            closed: false,
+        }));
+        tokio::spawn(drive(core, stream, inner.clone(), notice_handler));
+        Client { shared: Arc::new(Shared { inner, cancel }) }
     }
 }
 
 impl Client {
     /// True once the driver task stopped (the connection closed).
     pub fn is_closed(&self) -> bool {
-        self.shared.jobs.is_closed()
+        lock(&self.shared.inner).closed
     }
 
     /// A token that cancels the statements running on the shared connection.
@@ -95,12 +263,45 @@ impl Client {
         self.shared.cancel.clone()
     }
 
+    /// Encodes one request into the shared batch with `encode` and wakes the driver task.
+    fn submit<T>(
+        &self,
+        encode: impl FnOnce(&mut Exec, &mut Detached) -> Result<T, Error>,
+    ) -> Result<(T, Call<'_>), Error> {
+        let mut guard = lock(&self.shared.inner);
+        if guard.closed {
+            return Err(closed_error());
+        }
+        let inner = &mut *guard;
+        let encoded = encode(&mut inner.exec, &mut inner.batch);
+        // One slot per request in the batch, whatever `encode` returned: the driver task
+        // pairs them by position. Only a successful encode's one request has a caller.
+        let mut call = None;
+        while inner.replies.len() < inner.batch.0.len() {
+            let slot = inner.spare.pop().unwrap_or_default();
+            inner.replies.push(slot.clone());
+            // Dropping an earlier one marks its request abandoned.
+            call = Some(Call { inner: &self.shared.inner, slot, finished: false });
+        }
+        let driver = inner.driver.take();
+        drop(guard);
+        if let Some(w) = driver {
+            w.wake();
+        }
+        match (encoded, call) {
+            (Ok(v), Some(call)) => Ok((v, call)),
+            (Ok(_), None) => Err(Error::misuse("empty request")),
+            // A failed encode that still queued a request: dropping the call abandons it.
+            (Err(e), _) => Err(e),
+        }
+    }
+
     /// Encodes a statement and hands it to the driver task.
-    fn submit<S, P>(
+    fn submit_statement<S, P>(
         &self,
         statement: &S,
         params: &P,
-    ) -> Result<(Collector, mpsc::UnboundedReceiver<Result<Response, Error>>), Error>
+    ) -> Result<(Collector, Call<'_>), Error>
     where
         S: ToStatement + ?Sized,
         P: Params + ?Sized,
@@ -108,16 +309,7 @@ impl Client {
         if let crate::conn::StatementRef::Sql(sql) = statement.statement_ref() {
             refuse_copy(sql)?;
         }
-        let mut exec = self.shared.exec.lock().unwrap_or_else(|p| p.into_inner());
-        let mut sink = Detached::default();
-        let (_, collector) = exec.send(&mut sink, statement.statement_ref(), params)?;
-        let request = sink.0.ok_or_else(|| Error::misuse("empty request"))?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.shared
-            .jobs
-            .send(Job { request, reply: tx })
-            .map_err(|_| Error::new(ErrorKind::Closed, "connection closed"))?;
-        Ok((collector, rx))
+        self.submit(|exec, batch| Ok(exec.send(batch, statement.statement_ref(), params)?.1))
     }
 
     /// Runs a statement to its end, handing rows to `on_row`; retries once when the
@@ -134,26 +326,9 @@ impl Client {
     {
         let mut retried = false;
         loop {
-            let (mut c, mut rx) = self.submit(statement, params)?;
+            let (mut c, mut call) = self.submit_statement(statement, params)?;
             c.retried = retried;
-            let result = loop {
-                let r = match rx.recv().await {
-                    Some(Ok(r)) => r,
-                    Some(Err(e)) => break Err(c.take_error().unwrap_or(e)),
-                    None => break Err(Error::new(ErrorKind::Closed, "connection closed")),
-                };
-                match c.on_response(r) {
-                    Ok(Step::Continue) => {}
-                    Ok(Step::Row(row)) => on_row(row),
-                    Ok(Step::Done) => {
-                        let mut exec = self.shared.exec.lock().unwrap_or_else(|p| p.into_inner());
-                        let status = c.status();
-                        break exec.finish(&mut c, status);
-                    }
-                    Err(e) => break Err(e),
-                }
-            };
-            match result {
+            match call.collect(&mut c, on_row).await {
                 Ok(()) => return Ok(c),
                 Err(_) if c.retry => retried = true,
                 Err(e) => return Err(e),
@@ -181,15 +356,34 @@ impl Client {
         Ok(rows)
     }
 
+    /// Runs a query and returns its first row and its number of rows.
+    async fn query_first<S, P>(
+        &self,
+        statement: &S,
+        params: P,
+    ) -> Result<(Option<Row>, usize), Error>
+    where
+        S: ToStatement + ?Sized,
+        P: Params,
+    {
+        let mut first = None;
+        let mut count = 0;
+        self.run(statement, &params, &mut |r| {
+            count += 1;
+            first.get_or_insert(r);
+        })
+        .await?;
+        Ok((first, count))
+    }
+
     /// Runs a query that must return exactly one row.
     pub async fn query_one<S, P>(&self, statement: &S, params: P) -> Result<Row, Error>
     where
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let rows = self.query(statement, params).await?;
-        let count = rows.len();
-        exec::exactly_one(rows.into_iter().next(), count)
+        let (first, count) = self.query_first(statement, params).await?;
+        exec::exactly_one(first, count)
     }
 
     /// Runs a query that returns zero or one row.
@@ -198,9 +392,8 @@ impl Client {
         S: ToStatement + ?Sized,
         P: Params,
     {
-        let rows = self.query(statement, params).await?;
-        let count = rows.len();
-        exec::at_most_one(rows.into_iter().next(), count)
+        let (first, count) = self.query_first(statement, params).await?;
+        exec::at_most_one(first, count)
     }
 
     /// Runs a query that returns one row of one column and loads that value.
@@ -216,7 +409,7 @@ impl Client {
     /// The types registered on the connection (see
     /// [`Connection::adapters`](crate::Connection::adapters)); a handle shared with it.
     pub fn adapters(&self) -> crate::types::AdaptersMap {
-        self.shared.exec.lock().unwrap_or_else(|p| p.into_inner()).adapters().clone()
+        lock(&self.shared.inner).exec.adapters().clone()
     }
 
     /// Runs a query and maps every row with [`FromRow`].
@@ -233,25 +426,11 @@ impl Client {
     /// Session state it changes (SET, temporary tables...) is shared by every clone.
     pub async fn batch_execute(&self, sql: &str) -> Result<(), Error> {
         refuse_copy(sql)?;
-        let request = DetachedRequest::build(|r| r.query(sql))?;
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        self.shared
-            .jobs
-            .send(Job { request, reply: tx })
-            .map_err(|_| Error::new(ErrorKind::Closed, "connection closed"))?;
-        let mut c = Collector::default();
-        loop {
-            let r = match rx.recv().await {
-                Some(Ok(r)) => r,
-                Some(Err(e)) => return Err(c.take_error().unwrap_or(e)),
-                None => return Err(Error::new(ErrorKind::Closed, "connection closed")),
-            };
-            if let Step::Done = c.on_response(r)? {
-                let mut exec = self.shared.exec.lock().unwrap_or_else(|p| p.into_inner());
-                let status = c.status();
-                return exec.finish(&mut c, status);
-            }
-        }
+        let ((), mut call) = self.submit(|_, batch| {
+            batch.0.push(|r| r.query(sql))?;
+            Ok(())
+        })?;
+        call.collect(&mut Collector::default(), &mut |_| {}).await
     }
 }
 
@@ -271,10 +450,13 @@ fn refuse_copy(sql: &str) -> Result<(), Error> {
 async fn drive(
     mut core: ConnectionCore,
     mut stream: Stream,
-    mut jobs: mpsc::UnboundedReceiver<Job>,
+    inner: Arc<Mutex<Inner>>,
     mut notices: NoticeHandler,
 ) {
-    let mut routes: VecDeque<(RequestId, Reply)> = VecDeque::new();
+    let mut routes: VecDeque<(RequestId, Arc<Slot>)> = VecDeque::new();
+    // The buffers traded with `Inner` for each batch taken.
+    let mut batch = DetachedRequest::default();
+    let mut replies: Vec<Arc<Slot>> = Vec::new();
     let mut jobs_open = true;
     let failure = loop {
         // Hand out every event already decoded.
@@ -283,8 +465,7 @@ async fn drive(
                 Ok(Some(Event::Response(id, r))) => {
                     let done = matches!(r, Response::ReadyForQuery(_));
                     let Some(pos) = routes.iter().position(|(rid, _)| *rid == id) else { continue };
-                    let delivered =
-                        routes.get(pos).is_some_and(|(_, reply)| reply.send(Ok(r)).is_ok());
+                    let delivered = routes.get(pos).is_some_and(|(_, slot)| slot.deliver(Ok(r)));
                     if !delivered {
                         core.abandon(id);
                     }
@@ -296,8 +477,8 @@ async fn drive(
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(e) => {
-                    for (_, reply) in routes.drain(..) {
-                        let _ = reply.send(Err(e.clone()));
+                    for (_, slot) in routes.drain(..) {
+                        slot.close(Some(e.clone()));
                     }
                     break;
                 }
@@ -311,25 +492,26 @@ async fn drive(
             let _ = super::flush(&mut core, &mut stream).await;
             break None;
         }
-        // Wait for a new job, room to write, or bytes to read.
+        // Wait for new requests, room to write, or bytes to read.
         let step = poll_fn(|cx| {
             let mut progress = false;
-            while jobs_open {
-                match jobs.poll_recv(cx) {
-                    Poll::Ready(Some(job)) => {
-                        match core.send_detached(job.request) {
-                            Ok(id) => routes.push_back((id, job.reply)),
-                            Err(e) => {
-                                let _ = job.reply.send(Err(e));
-                            }
+            if jobs_open {
+                progress |= take_batch(&inner, &mut batch, &mut replies, &mut jobs_open, cx);
+            }
+            if !batch.is_empty() {
+                match core.send_detached_batch(&mut batch) {
+                    Ok(first) => routes.extend(
+                        replies
+                            .drain(..)
+                            .enumerate()
+                            .map(|(i, s)| (RequestId(first.0 + i as u64), s)),
+                    ),
+                    Err(e) => {
+                        batch = DetachedRequest::default();
+                        for slot in replies.drain(..) {
+                            slot.close(Some(e.clone()));
                         }
-                        progress = true;
                     }
-                    Poll::Ready(None) => {
-                        jobs_open = false;
-                        progress = true;
-                    }
-                    Poll::Pending => break,
                 }
             }
             while let Some(bytes) = core.poll_transmit() {
@@ -374,9 +556,42 @@ async fn drive(
             core.handle_transport_error(e);
         }
     };
-    if let Some(e) = failure {
-        for (_, reply) in routes.drain(..) {
-            let _ = reply.send(Err(e.clone()));
-        }
+    // Nothing can be sent any more: fail what was sent, and what was submitted but not sent.
+    let mut guard = lock(&inner);
+    guard.closed = true;
+    let unsent = std::mem::take(&mut guard.replies);
+    drop(guard);
+    for (_, slot) in routes.drain(..) {
+        slot.close(failure.clone());
     }
+    for slot in replies.into_iter().chain(unsent) {
+        slot.close(None);
+    }
+}
+
+/// Takes the requests the callers submitted since the last call into `batch` and `replies`
+/// (empty on entry), trading buffers with `Inner`. Registers the driver task's waker when
+/// there are none; clears `jobs_open` when every `Client` is gone. True when it did
+/// something.
+fn take_batch(
+    inner: &Mutex<Inner>,
+    batch: &mut DetachedRequest,
+    replies: &mut Vec<Arc<Slot>>,
+    jobs_open: &mut bool,
+    cx: &mut Context<'_>,
+) -> bool {
+    let mut inner = lock(inner);
+    if !inner.batch.0.is_empty() {
+        std::mem::swap(&mut inner.batch.0, batch);
+        std::mem::swap(&mut inner.replies, replies);
+        return true;
+    }
+    if inner.clients_gone {
+        *jobs_open = false;
+        return true;
+    }
+    if !inner.driver.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        inner.driver = Some(cx.waker().clone());
+    }
+    false
 }

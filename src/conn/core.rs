@@ -105,13 +105,18 @@ pub struct ConnectionCore {
     transmitted: u64,
 }
 
-/// A request encoded without a core, to be queued with
-/// [`ConnectionCore::send_detached`]: lets many tasks encode their own requests (parameters
-/// included) while one task owns the connection.
+/// Requests encoded without a core, to be queued with [`ConnectionCore::send_detached`]: lets
+/// many tasks encode their own requests (parameters included) while one task owns the
+/// connection. It holds one request or a batch of them (see [`push`](Self::push)), queued
+/// together in the order they were pushed, each under its own [`RequestId`].
 #[derive(Debug, Default)]
 pub struct DetachedRequest {
     bytes: BytesMut,
+    /// The requests' expected responses; their ids are indexes in the batch (0, 1, ...) until
+    /// `send_detached` gives them real ones.
     pending: VecDeque<Pending>,
+    /// How many requests the batch holds.
+    count: u64,
 }
 
 impl DetachedRequest {
@@ -121,12 +126,41 @@ impl DetachedRequest {
         F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
     {
         let mut r = Self::default();
-        let mut b = RequestBuilder::new(RequestId(0), &mut r.bytes, &mut r.pending);
-        build(&mut b)?;
-        if r.bytes.is_empty() {
+        r.push(build)?;
+        Ok(r)
+    }
+
+    /// Appends one more request to the batch and returns its index in it (0 for the first).
+    /// All or nothing: when `build` fails, nothing it added stays in the batch.
+    pub fn push<F>(&mut self, build: F) -> Result<u64, Error>
+    where
+        F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
+    {
+        let bytes_len = self.bytes.len();
+        let pending_len = self.pending.len();
+        let mut b = RequestBuilder::new(RequestId(self.count), &mut self.bytes, &mut self.pending);
+        let built = build(&mut b);
+        if built.is_ok() && self.bytes.len() == bytes_len {
+            self.pending.truncate(pending_len);
             return Err(Error::misuse("empty request"));
         }
-        Ok(r)
+        if let Err(e) = built {
+            self.bytes.truncate(bytes_len);
+            self.pending.truncate(pending_len);
+            return Err(e);
+        }
+        self.count += 1;
+        Ok(self.count - 1)
+    }
+
+    /// How many requests the batch holds.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// True when the batch holds no request.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
     }
 }
 
@@ -147,11 +181,11 @@ impl RequestSink for ConnectionCore {
     }
 }
 
-/// Records one request for [`ConnectionCore::send_detached`]. The id it returns is a
-/// placeholder: the real one is assigned when the request is queued.
+/// Appends requests to a batch for [`ConnectionCore::send_detached_batch`]. The id it returns
+/// is the request's index in the batch: the real one is assigned when the batch is queued.
 #[cfg(feature = "tokio")]
 #[derive(Debug, Default)]
-pub(crate) struct Detached(pub(crate) Option<DetachedRequest>);
+pub(crate) struct Detached(pub(crate) DetachedRequest);
 
 #[cfg(feature = "tokio")]
 impl RequestSink for Detached {
@@ -159,8 +193,7 @@ impl RequestSink for Detached {
     where
         F: FnOnce(&mut RequestBuilder<'_>) -> Result<(), Error>,
     {
-        self.0 = Some(DetachedRequest::build(build)?);
-        Ok(RequestId(0))
+        self.0.push(build).map(RequestId)
     }
 }
 
@@ -641,20 +674,36 @@ impl ConnectionCore {
         true
     }
 
-    /// Queues a request that was encoded away from the core (see [`DetachedRequest`]), for
-    /// drivers whose callers encode in their own task.
-    pub fn send_detached(&mut self, request: DetachedRequest) -> Result<RequestId, Error> {
+    /// Queues a request (or a batch of them) that was encoded away from the core (see
+    /// [`DetachedRequest`]), for drivers whose callers encode in their own task. Returns the
+    /// id of its first request; the others follow in order (`first + 1`, ...).
+    pub fn send_detached(&mut self, mut request: DetachedRequest) -> Result<RequestId, Error> {
+        self.send_detached_batch(&mut request)
+    }
+
+    /// Like [`send_detached`](Self::send_detached), taking the requests out of `batch` and
+    /// leaving it empty with its buffers, ready to be filled again without allocating.
+    pub fn send_detached_batch(&mut self, batch: &mut DetachedRequest) -> Result<RequestId, Error> {
         self.check_ready()?;
         if matches!(self.copy, Copy::In) {
             return Err(Error::misuse(
                 "a COPY FROM STDIN is in progress; finish or abort it first",
             ));
         }
-        let req = RequestId(self.next_id);
-        self.next_id += 1;
-        self.write_buf.extend_from_slice(&request.bytes);
-        self.pending.extend(request.pending.into_iter().map(|p| Pending { req, ..p }));
-        Ok(req)
+        let first = self.next_id;
+        if self.write_buf.is_empty() {
+            // The usual case under a shared client: trade buffers instead of copying.
+            std::mem::swap(&mut self.write_buf, &mut batch.bytes);
+        } else {
+            self.write_buf.extend_from_slice(&batch.bytes);
+        }
+        batch.bytes.clear();
+        self.pending.extend(
+            batch.pending.drain(..).map(|p| Pending { req: RequestId(first + p.req.0), ..p }),
+        );
+        self.next_id += batch.count;
+        batch.count = 0;
+        Ok(RequestId(first))
     }
 
     /// Shorthand for a simple Query request (`batch_execute`).
