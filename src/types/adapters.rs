@@ -201,8 +201,22 @@ struct Registry {
     loaders: HashMap<Oid, ValueLoader>,
 }
 
-/// The types and dynamic value loaders a connection knows beyond the built-in ones (see the
-/// [module documentation](self)).
+/// The types and dynamic value loaders a connection knows beyond the built-in ones.
+///
+/// Rust types adapt statically (a [`Dumper`] or [`Loader`](super::Loader) implementation,
+/// written by hand or derived) and need no registry. What needs one is the dynamic side:
+/// [`Value`] must turn any column into something useful without a Rust type to guide it.
+/// Built-in types are known by their OIDs; user-defined ones (enums, composites, domains,
+/// ranges, multiranges, their arrays, extension types such as `hstore`) have OIDs that differ
+/// between databases, so they are looked up in `pg_type` once ([`TypeInfo`]) and registered
+/// here. A loader of dynamic values can be registered for an OID or a name, and any value
+/// can be sent as a type named at run time ([`typed`](Self::typed)).
+///
+/// Like psycopg's, there is a process-wide map ([`global`](Self::global)) and one per
+/// connection, which starts as a copy of the global one when the connection is opened.
+/// Registering on a connection's map affects that connection only (and every row it returned
+/// or will return: rows hold the map, not a snapshot); registering on the global map affects
+/// connections opened afterwards.
 ///
 /// A cheap, shared handle: clones refer to the same map ([`copy`](Self::copy) makes an
 /// independent one). Equality is identity.
