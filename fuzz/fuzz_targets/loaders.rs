@@ -57,18 +57,29 @@ fn typed<T>(oid: Oid, format: Format, raw: &[u8])
 where
     T: for<'a> Loader<'a> + Dumper + std::fmt::Debug,
 {
+    typed_by::<T>(oid, format, raw, |v| format!("{v:?}"));
+}
+
+/// [`typed`], comparing values by `canon`: for types whose text form does not keep the value's
+/// structure (a tsquery's `a & b & c` is the same query whichever way its operators nest,
+/// and the server prints it the same way, without parentheses).
+fn typed_by<T>(oid: Oid, format: Format, raw: &[u8], canon: fn(&T) -> String)
+where
+    T: for<'a> Loader<'a> + Dumper + std::fmt::Debug,
+{
     if !T::accepts(oid) {
         return;
     }
     let Ok(value) = T::load(oid, format, raw) else { return };
-    round_trip(&value, oid, format, |bytes| T::load(oid, format, bytes).map(|v| format!("{v:?}")));
+    round_trip(&value, oid, format, canon, |bytes| T::load(oid, format, bytes));
 }
 
 fn round_trip<T: Dumper + std::fmt::Debug>(
     value: &T,
     oid: Oid,
     format: Format,
-    load: impl Fn(&[u8]) -> Result<String, pgtusk::Error>,
+    canon: impl Fn(&T) -> String,
+    load: impl Fn(&[u8]) -> Result<T, pgtusk::Error>,
 ) {
     if value.type_oid() != oid || value.format() != format {
         return;
@@ -76,7 +87,15 @@ fn round_trip<T: Dumper + std::fmt::Debug>(
     let mut buf = BytesMut::new();
     if let Ok(IsNull::No) = value.dump(&mut buf) {
         let again = load(&buf).unwrap_or_else(|e| panic!("{value:?} dumped as {buf:?}: {e}"));
-        assert_eq!(again, format!("{value:?}"), "dumped as {buf:?}");
+        assert_eq!(canon(&again), canon(value), "dumped as {buf:?}");
+    }
+}
+
+/// How a `Value` is compared after a round trip (see [`typed_by`]).
+fn value_canon(v: &Value) -> String {
+    match v {
+        Value::TsQuery(q) => q.to_string(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -98,8 +117,8 @@ fuzz_target!(|data: &[u8]| {
 
     let map = registry();
     if let Ok(v) = Value::load_with(&map, oid, format, raw) {
-        round_trip(&v, oid, format, |bytes| {
-            Value::load_with(&map, oid, format, bytes).map(|v| format!("{v:?}"))
+        round_trip(&v, oid, format, value_canon, |bytes| {
+            Value::load_with(&map, oid, format, bytes)
         });
     }
     let _ = Value::load(oid, format, raw);
@@ -142,7 +161,7 @@ fuzz_target!(|data: &[u8]| {
     typed::<Polygon>(oid, format, raw);
     typed::<Circle>(oid, format, raw);
     typed::<TsVector>(oid, format, raw);
-    typed::<TsQuery>(oid, format, raw);
+    typed_by::<TsQuery>(oid, format, raw, |q| q.to_string());
     typed::<Vec<i32>>(oid, format, raw);
     typed::<Vec<Option<String>>>(oid, format, raw);
     typed::<Array<Option<i64>>>(oid, format, raw);
