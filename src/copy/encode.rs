@@ -4,7 +4,7 @@ use bytes::{BufMut, BytesMut};
 
 use crate::error::Error;
 use crate::protocol::{EncodeError, Format, Oid};
-use crate::types::{IsNull, Params, oid};
+use crate::types::{Dumper, IsNull, Params, oid};
 
 /// The 11-byte signature that starts binary COPY data: `PGCOPY\n\377\r\n\0`.
 pub const SIGNATURE: [u8; 11] = *b"PGCOPY\n\xff\r\n\0";
@@ -154,16 +154,19 @@ impl BinaryEncoder {
             .map_err(|_| EncodeError::TooManyItems { field: "binary COPY field count", count })?;
         buf.put_i16(count16);
         for i in 0..count {
+            let Some(value) = row.param(i) else {
+                return Err(Error::misuse(format!("binary COPY row has no value {i}")));
+            };
             let at = buf.len();
             buf.put_i32(0);
-            match row.dump(i, buf)? {
+            match value.dump(buf)? {
                 IsNull::Yes => {
                     // A dumper reporting NULL writes nothing; drop anything it wrote anyway.
                     buf.truncate(at);
                     buf.put_i32(-1);
                 }
                 IsNull::No => {
-                    self.check_value(row, i)?;
+                    self.check_value(value, i)?;
                     let len = buf.len().saturating_sub(at + 4);
                     let len = i32::try_from(len)
                         .map_err(|_| EncodeError::TooLong { field: "binary COPY field" })?;
@@ -177,11 +180,10 @@ impl BinaryEncoder {
         Ok(())
     }
 
-    /// Checks that the (non-NULL) value `i` of `row` is in the binary form of its column.
-    fn check_value<P: Params + ?Sized>(&self, row: &P, i: usize) -> Result<(), Error> {
-        let Some(value) = row.param(i) else {
-            return Ok(());
-        };
+    /// Checks that `value` (non-NULL, the row's value `i`) is in the binary form of its
+    /// column.
+    #[inline]
+    fn check_value(&self, value: &dyn Dumper, i: usize) -> Result<(), Error> {
         let declared = value.type_oid();
         let column = self.types.as_deref().and_then(|t| t.get(i).copied());
         let target = column.unwrap_or(declared);
