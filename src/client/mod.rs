@@ -29,7 +29,7 @@ use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::conn::exec::{self, Collector, Exec, Step};
+use crate::conn::exec::{self, Collector, Exec, RowFeed, Step};
 use crate::conn::{ConnectionCore, Event, RequestId, Response, Statement, ToStatement};
 use crate::driver::{self, CancelToken, NoticeHandler, Notification};
 use crate::error::{Error, ErrorKind};
@@ -450,7 +450,7 @@ impl Connection {
     {
         let (req, collector) = self.start(statement, &params)?;
         self.flush().await?;
-        Ok(RowStream { conn: self, req, collector, done: false, batch: 0 })
+        Ok(RowStream { conn: self, feed: RowFeed::new(req, collector, 0) })
     }
 
     /// Like [`query_stream`](Self::query_stream), but the server produces the rows
@@ -476,7 +476,7 @@ impl Connection {
             self.exec.send_item(&mut self.core, statement.statement_ref(), &params, true, batch)?;
         self.in_flight = Some(req);
         self.flush().await?;
-        Ok(RowStream { conn: self, req, collector, done: false, batch })
+        Ok(RowStream { conn: self, feed: RowFeed::new(req, collector, batch) })
     }
 
     /// Runs one or more statements separated by semicolons with the simple query protocol
@@ -645,11 +645,7 @@ impl Connection {
 /// its end is fine: the next call on the connection skips the rest.
 pub struct RowStream<'c> {
     conn: &'c mut Connection,
-    req: RequestId,
-    collector: Collector,
-    done: bool,
-    /// Rows per portal batch (0: all at once).
-    batch: u32,
+    feed: RowFeed,
 }
 
 impl RowStream<'_> {
@@ -673,44 +669,16 @@ impl RowStream<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn next_as<T: FromRow>(&mut self) -> Option<Result<T, Error>> {
-        if self.done {
+        if self.feed.is_done() {
             return None;
         }
         loop {
-            let r = match self.conn.next_response(self.req).await {
-                Ok(r) => r,
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            };
-            match self.collector.on_response_as(r) {
-                Ok(Step::Continue) => {}
-                Ok(Step::Row(row)) => return Some(Ok(row)),
-                Ok(Step::Done) if self.collector.suspended && self.batch > 0 => {
-                    // The portal stopped at its row limit: ask for the next batch.
-                    self.collector.suspended = false;
-                    match exec::send_portal_batch(&mut self.conn.core, self.batch) {
-                        Ok(req) => {
-                            self.req = req;
-                            self.conn.in_flight = Some(req);
-                        }
-                        Err(e) => {
-                            self.done = true;
-                            return Some(Err(e));
-                        }
-                    }
-                }
-                Ok(Step::Done) => {
-                    self.done = true;
-                    self.conn.in_flight = None;
-                    let status = self.conn.core.transaction_status();
-                    return self.conn.exec.finish(&mut self.collector, status).err().map(Err);
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
+            let r = self.conn.next_response(self.feed.req).await;
+            let conn = &mut *self.conn;
+            if let Some(item) =
+                self.feed.on_response(r, &mut conn.exec, &mut conn.core, &mut conn.in_flight)
+            {
+                return item;
             }
         }
     }
@@ -729,7 +697,7 @@ impl RowStream<'_> {
 
     /// Rows affected, as reported by the command tag (available at the end).
     pub fn rows_affected(&self) -> u64 {
-        self.collector.rows_affected()
+        self.feed.rows_affected()
     }
 }
 

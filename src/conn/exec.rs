@@ -341,6 +341,75 @@ fn same_binary_form(a: Oid, b: Oid) -> bool {
     family(a) != 0 && family(a) == family(b)
 }
 
+/// A streamed result, as both row streams (async and blocking) drive it: its request (a new
+/// one for each portal batch), collector and batch size, and whether it ended.
+pub(crate) struct RowFeed {
+    pub(crate) req: RequestId,
+    collector: Collector,
+    /// Rows per portal batch (0: all at once).
+    batch: u32,
+    done: bool,
+}
+
+impl RowFeed {
+    pub(crate) fn new(req: RequestId, collector: Collector, batch: u32) -> Self {
+        RowFeed { req, collector, batch, done: false }
+    }
+
+    /// True once the end or an error was handed out.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Rows affected, from the command tag (known at the end).
+    pub(crate) fn rows_affected(&self) -> u64 {
+        self.collector.rows_affected()
+    }
+
+    /// Handles one response of the stream's request (or the error reading it), with `in_flight`
+    /// the connection's record of the request it waits for. `Some(item)` is what the stream
+    /// hands out (`Some(None)`: the end); `None`: read the next response. A suspended portal
+    /// is asked for its next batch here.
+    pub(crate) fn on_response<T: FromRow>(
+        &mut self,
+        response: Result<Response, Error>,
+        exec: &mut Exec,
+        core: &mut ConnectionCore,
+        in_flight: &mut Option<RequestId>,
+    ) -> Option<Option<Result<T, Error>>> {
+        let step = response.and_then(|r| self.collector.on_response_as(r));
+        match step {
+            Ok(Step::Continue) => None,
+            Ok(Step::Row(row)) => Some(Some(Ok(row))),
+            Ok(Step::Done) if self.collector.suspended && self.batch > 0 => {
+                // The portal stopped at its row limit: ask for the next batch.
+                self.collector.suspended = false;
+                match send_portal_batch(core, self.batch) {
+                    Ok(req) => {
+                        self.req = req;
+                        *in_flight = Some(req);
+                        None
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        Some(Some(Err(e)))
+                    }
+                }
+            }
+            Ok(Step::Done) => {
+                self.done = true;
+                *in_flight = None;
+                let status = core.transaction_status();
+                Some(exec.finish(&mut self.collector, status).err().map(Err))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Some(Err(e)))
+            }
+        }
+    }
+}
+
 /// Queues the next batch of a suspended portal (the unnamed one): Execute with a row limit,
 /// then Sync (inside a transaction block the portal survives the Sync).
 pub(crate) fn send_portal_batch(
