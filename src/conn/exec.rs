@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::CommandComplete;
 use crate::protocol::{Format, Oid, TransactionStatus};
+use crate::types::oid::FIRST_NORMAL_OID;
 use crate::types::{AdaptersMap, BindAdapter, Columns, FromRow, Params, Row, type_label};
 
 use super::cache::{DEFAULT_PREPARE_THRESHOLD, Plan, StatementCache};
@@ -293,9 +294,6 @@ impl Exec {
     }
 }
 
-/// OIDs from here on belong to objects users create (`FirstNormalObjectId`).
-const FIRST_USER_OID: Oid = 16_384;
-
 /// Refuses parameters that do not fit a prepared statement: a wrong count, or a binary value
 /// of another type than the parameter's. The server reads binary bytes as its own type, which
 /// is an error at best and a wrong value at worst (8 bytes of `float8` read as `int8`).
@@ -314,8 +312,8 @@ fn check_param_types<P: Params + ?Sized>(expected: &[Oid], params: &P) -> Result
         let fits = params.format(i) == Format::Text
             || have == 0
             || have == want
-            || want >= FIRST_USER_OID
-            || have >= FIRST_USER_OID
+            || want >= FIRST_NORMAL_OID
+            || have >= FIRST_NORMAL_OID
             || same_binary_form(want, have);
         if !fits {
             return Err(Error::conversion(format!(

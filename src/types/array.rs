@@ -25,16 +25,13 @@ use bytes::{BufMut, BytesMut};
 
 use super::loader::type_label;
 use super::oid;
+use super::oid::FIRST_NORMAL_OID;
 use super::{AdaptersMap, Dumper, IsNull, Loader};
 use crate::Error;
 use crate::protocol::{Format, Oid};
 
 /// The largest number of dimensions PostgreSQL allows (`MAXDIM`).
 pub const MAX_DIMENSIONS: usize = 6;
-
-/// Type OIDs from here on are not built in (`FirstNormalObjectId`): enums, composites, domains,
-/// extension types, and their arrays.
-const FIRST_USER_OID: Oid = 16_384;
 
 /// One dimension of an [`Array`]: its length and the index of its first element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -301,7 +298,7 @@ pub(crate) fn write_value(
 fn accepts_array<'a, T: Loader<'a>>(types: &AdaptersMap, type_oid: Oid) -> bool {
     match oid::element_type(type_oid) {
         Some(element) => T::accepts_with(types, element),
-        None => type_oid >= FIRST_USER_OID,
+        None => type_oid >= FIRST_NORMAL_OID,
     }
 }
 
@@ -656,7 +653,7 @@ fn dump_array<T: Dumper>(
     check_dimensions(dims)?;
     match plan(elements) {
         Plan::Binary { element, array } => {
-            if array == 0 && element < FIRST_USER_OID {
+            if array == 0 && element < FIRST_NORMAL_OID {
                 return Err(no_array_type(element));
             }
             dump_binary(dims, elements, element, buf)?;

@@ -14,12 +14,10 @@ use std::hash::BuildHasher;
 
 use bytes::{BufMut, BytesMut};
 
+use super::oid::FIRST_NORMAL_OID;
 use super::{Dumper, IsNull, Loader};
 use crate::Error;
 use crate::protocol::{Format, Oid};
-
-/// The first OID a type created after `initdb` (such as an extension's) can have.
-const FIRST_NORMAL_OBJECT_ID: Oid = 16384;
 
 /// A checked cursor over a binary `hstore`.
 struct Reader<'a>(&'a [u8]);
@@ -168,7 +166,7 @@ fn load_pairs(
     raw: &[u8],
     mut put: impl FnMut(String, Option<String>),
 ) -> Result<(), Error> {
-    if oid < FIRST_NORMAL_OBJECT_ID {
+    if oid < FIRST_NORMAL_OID {
         return Err(Error::conversion(format!("type OID {oid} is a built-in type, not hstore")));
     }
     match format {
@@ -196,7 +194,7 @@ fn load_pairs(
 /// ```
 impl<S: BuildHasher + Default> Loader<'_> for HashMap<String, Option<String>, S> {
     fn accepts(oid: Oid) -> bool {
-        oid >= FIRST_NORMAL_OBJECT_ID
+        oid >= FIRST_NORMAL_OID
     }
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         let mut map = Self::default();
@@ -210,7 +208,7 @@ impl<S: BuildHasher + Default> Loader<'_> for HashMap<String, Option<String>, S>
 /// From `hstore` (any type OID of 16384 or more), binary or text, sorted by key.
 impl Loader<'_> for BTreeMap<String, Option<String>> {
     fn accepts(oid: Oid) -> bool {
-        oid >= FIRST_NORMAL_OBJECT_ID
+        oid >= FIRST_NORMAL_OID
     }
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         let mut map = Self::new();

@@ -628,6 +628,10 @@ static TYPES: &[Entry] = &[
     },
 ];
 
+/// The first OID of objects created after `initdb` (`FirstNormalObjectId`): enums,
+/// composites, domains, extension types and their arrays have OIDs from here on.
+pub const FIRST_NORMAL_OID: Oid = 16_384;
+
 /// One row of [`TYPES`].
 struct Entry {
     oid: Oid,

@@ -59,9 +59,7 @@ use super::{Dumper, IsNull, Loader};
 use crate::Error;
 use crate::protocol::{Format, Oid};
 
-/// The first OID of user-defined objects (`FirstNormalObjectId`): enums, composites and
-/// domains created by users have OIDs from here on.
-pub const FIRST_NORMAL_OID: Oid = 16_384;
+pub use super::oid::FIRST_NORMAL_OID;
 
 /// The type OIDs a text field is tried with, in order (see the module documentation).
 const TEXT_FIELD_OIDS: &[Oid] = &[
