@@ -153,60 +153,118 @@ impl BinaryEncoder {
         let count16 = i16::try_from(count)
             .map_err(|_| EncodeError::TooManyItems { field: "binary COPY field count", count })?;
         buf.put_i16(count16);
-        for i in 0..count {
-            let Some(value) = row.param(i) else {
-                return Err(Error::misuse(format!("binary COPY row has no value {i}")));
-            };
-            let at = buf.len();
-            buf.put_i32(0);
-            match value.dump(buf)? {
-                IsNull::Yes => {
-                    // A dumper reporting NULL writes nothing; drop anything it wrote anyway.
-                    buf.truncate(at);
-                    buf.put_i32(-1);
-                }
-                IsNull::No => {
-                    self.check_value(value, i)?;
-                    let len = buf.len().saturating_sub(at + 4);
-                    let len = i32::try_from(len)
-                        .map_err(|_| EncodeError::TooLong { field: "binary COPY field" })?;
-                    // The four bytes were put just above, so the range exists.
-                    if let Some(word) = buf.get_mut(at..at + 4) {
-                        word.copy_from_slice(&len.to_be_bytes());
-                    }
+        let mut fields = CopyFields { buf, types: self.types.as_deref(), written: 0 };
+        row.encode_copy_fields(&mut fields)?;
+        if fields.written != count {
+            // A `Params` whose `encode_copy_fields` disagrees with its `len`.
+            return Err(Error::misuse(format!(
+                "binary COPY row announced {count} values but wrote {}",
+                fields.written
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where [`Params::encode_copy_fields`] writes a binary COPY row's values: one
+/// [`field`](Self::field) call per value, in order.
+///
+/// An implementation detail of [`BinaryEncoder`], public only because the method of the
+/// public [`Params`] trait names it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CopyFields<'a> {
+    buf: &'a mut BytesMut,
+    /// The column types, when the encoder has them.
+    types: Option<&'a [Oid]>,
+    /// How many fields were written.
+    written: usize,
+}
+
+impl CopyFields<'_> {
+    /// Writes the next value: its length word (-1 for NULL) and its bytes, after checking that
+    /// it is in the binary form of its column (see [`BinaryEncoder`]).
+    ///
+    /// Generic so that a tuple's values are dumped by direct (inlined) calls; `D` is
+    /// `dyn Dumper` for the other kinds of [`Params`].
+    #[inline]
+    pub fn field<D: Dumper + ?Sized>(&mut self, value: &D) -> Result<(), Error> {
+        let i = self.written;
+        let buf = &mut *self.buf;
+        let at = buf.len();
+        buf.put_i32(0);
+        match value.dump(buf)? {
+            IsNull::Yes => {
+                // A dumper reporting NULL writes nothing; drop anything it wrote anyway.
+                buf.truncate(at);
+                buf.put_i32(-1);
+            }
+            IsNull::No => {
+                check_value(self.types, value.type_oid(), value.format(), i)?;
+                let len = buf.len().saturating_sub(at + 4);
+                let len = i32::try_from(len)
+                    .map_err(|_| EncodeError::TooLong { field: "binary COPY field" })?;
+                // The four bytes were put just above, so the range exists.
+                if let Some(word) = buf.get_mut(at..at + 4) {
+                    word.copy_from_slice(&len.to_be_bytes());
                 }
             }
         }
+        self.written = i + 1;
         Ok(())
     }
+}
 
-    /// Checks that `value` (non-NULL, the row's value `i`) is in the binary form of its
-    /// column.
-    #[inline]
-    fn check_value(&self, value: &dyn Dumper, i: usize) -> Result<(), Error> {
-        let declared = value.type_oid();
-        let column = self.types.as_deref().and_then(|t| t.get(i).copied());
-        let target = column.unwrap_or(declared);
-        if value.format() == Format::Text && !text_is_binary(target) {
-            return Err(Error::conversion(format!(
-                "binary COPY value {i}: the value is written as text, which is not the binary \
-                 form of {}",
-                label(target)
-            )));
+/// Checks that a non-NULL value (the row's value `i`, dumped as `declared` in `format`) is in
+/// the binary form of its column. The common cases are decided inline; the rest (and every
+/// error) in [`check_value_fully`].
+#[inline(always)]
+fn check_value(
+    types: Option<&[Oid]>,
+    declared: Oid,
+    format: Format,
+    i: usize,
+) -> Result<(), Error> {
+    let column = types.and_then(|t| t.get(i).copied());
+    let fine = match column {
+        None => format == Format::Binary,
+        Some(column) => {
+            (declared == column || declared == 0)
+                && (format == Format::Binary || column == oid::TEXT || column == oid::VARCHAR)
         }
-        if let Some(column) = column
-            && declared != 0
-            && declared != column
-            && !(text_is_binary(declared) && text_is_binary(column))
-        {
-            return Err(Error::conversion(format!(
-                "binary COPY value {i}: the column is {} but the value is dumped as {}",
-                label(column),
-                label(declared)
-            )));
-        }
-        Ok(())
+    };
+    if fine { Ok(()) } else { check_value_fully(column, declared, format, i) }
+}
+
+/// [`check_value`] for the cases it does not decide inline.
+#[cold]
+#[inline(never)]
+fn check_value_fully(
+    column: Option<Oid>,
+    declared: Oid,
+    format: Format,
+    i: usize,
+) -> Result<(), Error> {
+    let target = column.unwrap_or(declared);
+    if format == Format::Text && !text_is_binary(target) {
+        return Err(Error::conversion(format!(
+            "binary COPY value {i}: the value is written as text, which is not the binary \
+             form of {}",
+            label(target)
+        )));
     }
+    if let Some(column) = column
+        && declared != 0
+        && declared != column
+        && !(text_is_binary(declared) && text_is_binary(column))
+    {
+        return Err(Error::conversion(format!(
+            "binary COPY value {i}: the column is {} but the value is dumped as {}",
+            label(column),
+            label(declared)
+        )));
+    }
+    Ok(())
 }
 
 /// True for types whose binary form is their text form (and for unknown types, which the

@@ -49,4 +49,4 @@ mod tests;
 
 // One list of everything this module offers.
 pub use decode::{BinaryDecoder, BinaryError, DEFAULT_MAX_FIELD_LEN};
-pub use encode::{BinaryEncoder, HEADER, SIGNATURE, TRAILER};
+pub use encode::{BinaryEncoder, CopyFields, HEADER, SIGNATURE, TRAILER};

@@ -311,7 +311,9 @@ impl CopyInSession {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let data = self.buf.split().freeze();
+        // The whole buffer goes (not a split of it): the next rows get a fresh one, instead of
+        // filling the old one's tail and copying it into a new allocation when that runs out.
+        let data = std::mem::take(&mut self.buf).freeze();
         self.queued += data.len();
         core.send_copy_data(data)
     }

@@ -366,6 +366,64 @@ fn text_values_only_where_text_is_the_binary_form() {
     assert_eq!(buf.len(), before);
 }
 
+/// Tuples, slices and `dyn Dumper` lists take different paths through the encoder (direct
+/// calls for the first two); the bytes and the checks must not depend on the path.
+#[test]
+fn every_kind_of_row_encodes_and_checks_alike() {
+    use crate::types::Params;
+
+    let types = [oid::INT8, oid::TEXT, oid::FLOAT8, oid::BOOL];
+    let encode = |row: &dyn Params| {
+        let mut buf = BytesMut::new();
+        BinaryEncoder::with_types(&types).encode_row(row, &mut buf).map(|()| buf)
+    };
+    let tuple = (7_i64, "seven", None::<f64>, true);
+    let dynamic: [&dyn Dumper; 4] = [&7_i64, &"seven", &None::<f64>, &true];
+    let expected = encode(&tuple).unwrap();
+    assert_eq!(encode(&dynamic).unwrap(), expected);
+    assert_eq!(encode(&dynamic.as_slice()).unwrap(), expected);
+
+    // The same mistakes, refused the same way on every path.
+    let bad_tuple = (7_i64, "seven", 1.5_f32, true);
+    let bad_dynamic: [&dyn Dumper; 4] = [&7_i64, &"seven", &1.5_f32, &true];
+    let (a, b) = (encode(&bad_tuple).unwrap_err(), encode(&bad_dynamic).unwrap_err());
+    assert_eq!(a.to_string(), b.to_string());
+    assert!(a.to_string().contains("value 2"), "{a}");
+    let text_for_bool: [&dyn Dumper; 4] = [&7_i64, &"seven", &1.5_f64, &"t"];
+    let err = encode(&text_for_bool).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conversion);
+    assert_eq!(err.to_string(), encode(&(7_i64, "seven", 1.5_f64, "t")).unwrap_err().to_string());
+
+    // A homogeneous slice and `Vec` of one dumper type.
+    let mut buf = BytesMut::new();
+    let mut enc = BinaryEncoder::with_types(&[oid::INT4; 3]);
+    enc.encode_row(&[1_i32, 2, 3], &mut buf).unwrap();
+    enc.encode_row(&vec![Some(1_i32), None, Some(3)], &mut buf).unwrap();
+    assert_eq!(enc.encode_row(&[1_i64, 2, 3], &mut buf).unwrap_err().kind(), ErrorKind::Conversion);
+    assert_eq!(enc.rows(), 2);
+
+    /// A `Params` whose copy path writes fewer values than it announces.
+    struct Liar;
+    impl Params for Liar {
+        fn len(&self) -> usize {
+            2
+        }
+        fn param(&self, index: usize) -> Option<&dyn Dumper> {
+            (index < 2).then_some(&1_i64 as &dyn Dumper)
+        }
+        fn encode_copy_fields(
+            &self,
+            fields: &mut super::CopyFields<'_>,
+        ) -> Result<(), crate::Error> {
+            fields.field(&1_i64)
+        }
+    }
+    let mut buf = BytesMut::from(&b"keep"[..]);
+    let err = BinaryEncoder::new().encode_row(&Liar, &mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Misuse);
+    assert_eq!(&buf[..], b"keep");
+}
+
 #[test]
 fn column_count_is_checked_when_known() {
     let mut enc = BinaryEncoder::new().with_column_count(2);

@@ -87,6 +87,7 @@ pub trait Dumper: Send + Sync {
 
     /// The format the value is written in: binary by default; text where that fits better (for
     /// example strings sent with an unspecified type).
+    #[inline]
     fn format(&self) -> Format {
         Format::Binary
     }
@@ -127,12 +128,15 @@ pub trait Dumper: Send + Sync {
 }
 
 impl<T: Dumper + ?Sized> Dumper for &T {
+    #[inline]
     fn type_oid(&self) -> Oid {
         (**self).type_oid()
     }
+    #[inline]
     fn format(&self) -> Format {
         (**self).format()
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
     }
@@ -142,12 +146,15 @@ impl<T: Dumper + ?Sized> Dumper for &T {
 }
 
 impl<T: Dumper + ?Sized> Dumper for Box<T> {
+    #[inline]
     fn type_oid(&self) -> Oid {
         (**self).type_oid()
     }
+    #[inline]
     fn format(&self) -> Format {
         (**self).format()
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
     }
@@ -157,12 +164,15 @@ impl<T: Dumper + ?Sized> Dumper for Box<T> {
 }
 
 impl<T: Dumper + ?Sized> Dumper for Arc<T> {
+    #[inline]
     fn type_oid(&self) -> Oid {
         (**self).type_oid()
     }
+    #[inline]
     fn format(&self) -> Format {
         (**self).format()
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         (**self).dump(buf)
     }
@@ -173,12 +183,15 @@ impl<T: Dumper + ?Sized> Dumper for Arc<T> {
 
 /// `None` is SQL NULL with an unspecified type (see [`Dumper`]).
 impl<T: Dumper> Dumper for Option<T> {
+    #[inline]
     fn type_oid(&self) -> Oid {
         self.as_ref().map_or(0, Dumper::type_oid)
     }
+    #[inline]
     fn format(&self) -> Format {
         self.as_ref().map_or(Format::Binary, Dumper::format)
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         match self {
             Some(v) => v.dump(buf),
@@ -198,9 +211,11 @@ macro_rules! binary_dumper {
     ($($ty:ty => $oid:expr, $name:literal, $put:ident, $text:path;)*) => {$(
         #[doc = concat!("Sent as `", $name, "` in binary.")]
         impl Dumper for $ty {
+            #[inline]
             fn type_oid(&self) -> Oid {
                 $oid
             }
+            #[inline]
             fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
                 buf.$put(*self);
                 Ok(IsNull::No)
@@ -246,9 +261,11 @@ fn put_float<F: std::fmt::Debug + Into<f64> + Copy>(value: F, buf: &mut BytesMut
 
 /// Sent as `bool` in binary (one byte, 0 or 1).
 impl Dumper for bool {
+    #[inline]
     fn type_oid(&self) -> Oid {
         oid::BOOL
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         buf.put_u8(u8::from(*self));
         Ok(IsNull::No)
@@ -262,12 +279,15 @@ impl Dumper for bool {
 /// Sent as text with an unspecified type, for the server to infer. A NUL character is refused
 /// by the server (SQLSTATE 22021), not here.
 impl Dumper for str {
+    #[inline]
     fn type_oid(&self) -> Oid {
         0
     }
+    #[inline]
     fn format(&self) -> Format {
         Format::Text
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         buf.put_slice(self.as_bytes());
         Ok(IsNull::No)
@@ -279,12 +299,15 @@ macro_rules! delegate_dumper {
     ($($ty:ty => $target:ty;)*) => {$(
         #[doc = concat!("Sent as `", stringify!($target), "` is sent.")]
         impl Dumper for $ty {
+            #[inline]
             fn type_oid(&self) -> Oid {
                 <$target as Dumper>::type_oid(self)
             }
+            #[inline]
             fn format(&self) -> Format {
                 <$target as Dumper>::format(self)
             }
+            #[inline]
             fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
                 <$target as Dumper>::dump(self, buf)
             }
@@ -304,9 +327,11 @@ delegate_dumper! {
 
 /// Sent as `bytea` in binary (the bytes themselves).
 impl Dumper for [u8] {
+    #[inline]
     fn type_oid(&self) -> Oid {
         oid::BYTEA
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         buf.put_slice(self);
         Ok(IsNull::No)
@@ -326,9 +351,11 @@ impl Dumper for [u8] {
 
 /// Sent as `bytea` in binary.
 impl<const N: usize> Dumper for [u8; N] {
+    #[inline]
     fn type_oid(&self) -> Oid {
         oid::BYTEA
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         self.as_slice().dump(buf)
     }

@@ -546,6 +546,7 @@ impl Loader<'_> for Numeric {
 
 /// Sent as `numeric` in binary.
 impl Dumper for Numeric {
+    #[inline]
     fn type_oid(&self) -> Oid {
         oid::NUMERIC
     }

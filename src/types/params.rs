@@ -12,6 +12,7 @@ use bytes::BytesMut;
 
 use super::dumper::{Dumper, IsNull};
 use crate::Error;
+use crate::copy::CopyFields;
 use crate::protocol::frontend::BindParams;
 use crate::protocol::{Format, Oid};
 
@@ -85,6 +86,23 @@ pub trait Params {
             ))),
         }
     }
+
+    /// Writes every value, in order, as a field of a binary COPY row.
+    ///
+    /// An implementation detail of [`BinaryEncoder`](crate::copy::BinaryEncoder): tuples,
+    /// slices, arrays and `Vec`s override it so that each value's dumper is called directly
+    /// rather than through `dyn Dumper`; the default goes through [`param`](Self::param).
+    /// There is no reason to override it elsewhere.
+    #[doc(hidden)]
+    fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+        for index in 0..self.len() {
+            match self.param(index) {
+                Some(value) => fields.field(value)?,
+                None => return Err(Error::misuse(format!("binary COPY row has no value {index}"))),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<P: Params + ?Sized> Params for &P {
@@ -93,6 +111,9 @@ impl<P: Params + ?Sized> Params for &P {
     }
     fn param(&self, index: usize) -> Option<&dyn Dumper> {
         (**self).param(index)
+    }
+    fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+        (**self).encode_copy_fields(fields)
     }
 }
 
@@ -114,6 +135,9 @@ impl<T: Dumper> Params for [T] {
     fn param(&self, index: usize) -> Option<&dyn Dumper> {
         self.get(index).map(|p| p as &dyn Dumper)
     }
+    fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+        self.iter().try_for_each(|value| fields.field(value))
+    }
 }
 
 impl<T: Dumper, const N: usize> Params for [T; N] {
@@ -123,6 +147,9 @@ impl<T: Dumper, const N: usize> Params for [T; N] {
     fn param(&self, index: usize) -> Option<&dyn Dumper> {
         self.as_slice().param(index)
     }
+    fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+        self.as_slice().encode_copy_fields(fields)
+    }
 }
 
 impl<T: Dumper> Params for Vec<T> {
@@ -131,6 +158,9 @@ impl<T: Dumper> Params for Vec<T> {
     }
     fn param(&self, index: usize) -> Option<&dyn Dumper> {
         self.as_slice().param(index)
+    }
+    fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+        self.as_slice().encode_copy_fields(fields)
     }
 }
 
@@ -146,6 +176,10 @@ macro_rules! tuple_params {
                     $($i => Some(&self.$i),)+
                     _ => None,
                 }
+            }
+            fn encode_copy_fields(&self, fields: &mut CopyFields<'_>) -> Result<(), Error> {
+                $(fields.field(&self.$i)?;)+
+                Ok(())
             }
         }
     };

@@ -111,9 +111,11 @@ macro_rules! dumper {
     ($ty:ty, $oid:expr, $name:literal, |$v:ident, $buf:ident| $body:expr) => {
         #[doc = concat!("Sent as `", $name, "` in binary.")]
         impl Dumper for $ty {
+            #[inline]
             fn type_oid(&self) -> Oid {
                 $oid
             }
+            #[inline]
             fn dump(&self, $buf: &mut BytesMut) -> Result<IsNull, Error> {
                 let $v = self;
                 $body;
@@ -148,9 +150,11 @@ dumper!(Interval, oid::INTERVAL, "interval", |v, buf| {
 /// Sent as `timestamptz` in binary, truncated to the microsecond; an instant outside
 /// PostgreSQL's range is an error.
 impl Dumper for SystemTime {
+    #[inline]
     fn type_oid(&self) -> Oid {
         oid::TIMESTAMPTZ
     }
+    #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         TimestampTz::try_from(*self)?.dump(buf)
     }
