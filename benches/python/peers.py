@@ -104,16 +104,17 @@ async def pipeline_asyncpg(url, ops):
     async with conn.transaction():
         await conn.executemany(INSERT, [(i, text_of(i)) for i in range(WARMUP)])
     await conn.execute("TRUNCATE bench_ins")
+    pid = await conn.fetchval("SELECT pg_backend_pid()")
     rows = [(i, text_of(i)) for i in range(ops)]
-    before = snapshot()
+    before, s0 = snapshot(), backend_cpu_ns(pid)
     async with conn.transaction():
         await conn.executemany(INSERT, rows)
-    after = snapshot()
+    after, s1 = snapshot(), backend_cpu_ns(pid)
     n = await conn.fetchval("SELECT count(*) FROM bench_ins")
     if n != ops:
         raise SystemExit(f"bench_ins has {n} rows, expected {ops}")
     await conn.close()
-    return sample_line(ops, before, after)
+    return sample_line(ops, before, after, server_delta(s0, s1))
 
 
 async def many_stmts_asyncpg(url, ops):

@@ -87,6 +87,12 @@ impl Sample {
         self.server_cpu.map(|d| d.as_secs_f64() * 1e9 / self.ops as f64)
     }
 
+    /// The share of the wall time the server backend spent on a CPU (when measured): near 1,
+    /// the operation was server-bound.
+    pub fn server_busy(&self) -> Option<f64> {
+        self.server_cpu.map(|d| d.as_secs_f64() / self.wall.as_secs_f64())
+    }
+
     /// The line a child prints.
     pub fn to_line(&self) -> String {
         let mut line = format!(

@@ -55,6 +55,11 @@ impl CaseResult {
             .collect()
     }
 
+    /// True when every repetition measured the server backend's CPU.
+    pub fn has_server(&self) -> bool {
+        self.samples.iter().all(|s| s.server_cpu.is_some())
+    }
+
     /// Statistics of `f` over the repetitions.
     pub fn stat(&self, f: impl Fn(&Sample) -> f64) -> Stat {
         Stat::of(self.samples.iter().map(f))

@@ -32,6 +32,8 @@ use pgtusk_benches::harness::{self, Case, Sample, Workload};
 use pgtusk_benches::report::{CaseResult, Stat, table};
 use pgtusk_benches::{BoxError, Result, machine, python, valgrind};
 
+/// Asks for the pid of the backend serving the connection.
+const BACKEND_PID: &str = "SELECT pg_backend_pid()";
 /// W2's statement.
 const INSERT: &str = "INSERT INTO bench_ins(a, b) VALUES ($1, $2)";
 /// Untimed executions in every setup (past pgtusk's prepare threshold for all 10 statements).
@@ -92,6 +94,8 @@ struct PgAsyncIns {
     rt: tokio::runtime::Runtime,
     conn: pgtusk::Connection,
     rows: Vec<(i64, String)>,
+    /// The server backend's pid (W2 reports the backend's CPU).
+    pid: u32,
 }
 
 /// Connects, (re)creates and truncates the table, warms the INSERT up (then truncates again).
@@ -103,9 +107,11 @@ fn pg_async_ins_setup(url: &str) -> Result<PgAsyncIns> {
         let warm = insert_rows(WARMUP);
         check_count("warm-up", conn.execute_many(INSERT, &warm).await?, WARMUP)?;
         conn.batch_execute("TRUNCATE bench_ins").await?;
-        Ok::<_, BoxError>(conn)
+        let pid: i32 = conn.query_scalar(BACKEND_PID, ()).await?;
+        Ok::<_, BoxError>((conn, pid as u32))
     })?;
-    Ok(PgAsyncIns { rt, conn, rows: insert_rows(ops_hint()) })
+    let (conn, pid) = conn;
+    Ok(PgAsyncIns { rt, conn, rows: insert_rows(ops_hint()), pid })
 }
 
 #[derive(Default)]
@@ -129,6 +135,10 @@ impl Workload for PgExecuteManyAsync {
             conn.batch_execute("COMMIT").await?;
             check_count("execute_many", n, ops)
         })
+    }
+
+    fn server_pid(&self, s: &Self::State) -> Option<u32> {
+        Some(s.pid)
     }
 }
 
@@ -163,6 +173,10 @@ impl Workload for PgPipelineAsync {
             check_count("pipeline", n, ops)
         })
     }
+
+    fn server_pid(&self, s: &Self::State) -> Option<u32> {
+        Some(s.pid)
+    }
 }
 
 /// The operation count of this child (`--child <workload> <driver> <ops>`), so that `setup`
@@ -176,17 +190,22 @@ fn ops_hint() -> u64 {
 struct PgExecuteManyBlocking;
 
 impl Workload for PgExecuteManyBlocking {
-    type State = (pgtusk::blocking::Connection, Vec<(i64, String)>);
+    type State = (pgtusk::blocking::Connection, Vec<(i64, String)>, u32);
 
     fn setup(&self, url: &str) -> Result<Self::State> {
         let mut conn = pgtusk::blocking::Connection::connect(url)?;
         conn.batch_execute(CREATE_TRUNCATE)?;
         check_count("warm-up", conn.execute_many(INSERT, &insert_rows(WARMUP))?, WARMUP)?;
         conn.batch_execute("TRUNCATE bench_ins")?;
-        Ok((conn, insert_rows(ops_hint())))
+        let pid: i32 = conn.query_scalar(BACKEND_PID, ())?;
+        Ok((conn, insert_rows(ops_hint()), pid as u32))
     }
 
-    fn body(&self, (conn, rows): &mut Self::State, ops: u64) -> Result<()> {
+    fn server_pid(&self, (.., pid): &Self::State) -> Option<u32> {
+        Some(*pid)
+    }
+
+    fn body(&self, (conn, rows, _): &mut Self::State, ops: u64) -> Result<()> {
         if rows.len() as u64 != ops {
             *rows = insert_rows(ops);
         }
@@ -224,22 +243,27 @@ async fn tokio_pg_insert_all(
 struct TokioPgJoin;
 
 impl Workload for TokioPgJoin {
-    type State = TokioPg;
+    type State = (TokioPg, u32);
 
     fn setup(&self, url: &str) -> Result<Self::State> {
         let (rt, client) = tokio_pg_connect(url)?;
-        let stmt = rt.block_on(async {
+        let (stmt, pid) = rt.block_on(async {
             client.batch_execute(CREATE_TRUNCATE).await?;
             let stmt = client.prepare(INSERT).await?;
             let n = tokio_pg_insert_all(&client, &stmt, &insert_rows(WARMUP)).await?;
             check_count("warm-up", n, WARMUP)?;
             client.batch_execute("TRUNCATE bench_ins").await?;
-            Ok::<_, BoxError>(stmt)
+            let pid: i32 = client.query_one(BACKEND_PID, &[]).await?.get(0);
+            Ok::<_, BoxError>((stmt, pid as u32))
         })?;
-        Ok(TokioPg { rt, client, stmts: vec![stmt], rows: insert_rows(ops_hint()) })
+        Ok((TokioPg { rt, client, stmts: vec![stmt], rows: insert_rows(ops_hint()) }, pid))
     }
 
-    fn body(&self, s: &mut Self::State, ops: u64) -> Result<()> {
+    fn server_pid(&self, (_, pid): &Self::State) -> Option<u32> {
+        Some(*pid)
+    }
+
+    fn body(&self, (s, _): &mut Self::State, ops: u64) -> Result<()> {
         if s.rows.len() as u64 != ops {
             s.rows = insert_rows(ops);
         }
@@ -755,17 +779,31 @@ fn markdown(o: &Options, workloads: &[(&str, Vec<CaseResult>)], h: &Header) -> S
         {
             let _ = writeln!(md, "## {title}\n");
             md.push_str(&table(rs, reference));
+            // The server backend's CPU, where the workload measured it: near 100% busy, the
+            // server (not the client) set the pace.
+            let server = rs.iter().any(CaseResult::has_server);
             let _ = writeln!(
                 md,
-                "\n| driver | user µs/op, pooled | sys µs/op, pooled | throughput ÷ {reference} (per round) |\n|---|---|---|---|"
+                "\n| driver | user µs/op, pooled | sys µs/op, pooled | throughput ÷ {reference} (per round) |{}\n|---|---|---|---|{}",
+                if server { " server CPU µs/op | server busy |" } else { "" },
+                if server { "---|---|" } else { "" },
             );
             for r in rs {
                 let ratio = find(w, reference)
                     .map(|re| throughput_ratio(r, re).show(2))
                     .unwrap_or_else(|| "-".into());
+                let server = match (server, r.has_server()) {
+                    (false, _) => String::new(),
+                    (true, false) => " - | - |".into(),
+                    (true, true) => format!(
+                        " {} | {} % |",
+                        r.stat(|s| s.server_ns_per_op().unwrap_or(f64::NAN) / 1e3).show(2),
+                        r.stat(|s| s.server_busy().unwrap_or(f64::NAN) * 100.0).show(0),
+                    ),
+                };
                 let _ = writeln!(
                     md,
-                    "| {} | {:.2} | {:.2} | {ratio} |",
+                    "| {} | {:.2} | {:.2} | {ratio} |{server}",
                     r.driver,
                     pooled(r, |s| s.user.as_secs_f64()),
                     pooled(r, |s| s.sys.as_secs_f64()),

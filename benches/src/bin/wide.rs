@@ -558,15 +558,6 @@ fn wall_ns(s: &Sample) -> f64 {
     s.wall.as_secs_f64() * 1e9 / s.ops as f64
 }
 
-/// The share of the wall time the server backend spent on a CPU.
-fn server_busy(s: &Sample) -> f64 {
-    server_ns(s) / wall_ns(s)
-}
-
-fn has_server(r: &CaseResult) -> bool {
-    r.samples.iter().all(|s| s.server_cpu.is_some())
-}
-
 fn markdown(
     o: &Options,
     results: &[CaseResult],
@@ -633,10 +624,10 @@ fn markdown(
         "| driver | wall s | k rows/s | client CPU ns/row (user+sys) | user ns/row | sys ns/row | peak RSS MiB | server CPU ns/row | server busy | (client + server CPU) ÷ wall | wall ÷ {REFERENCE} | k rows/s ÷ {REFERENCE} | client CPU ÷ {REFERENCE} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in results {
-        let (server, busy, cores) = if has_server(r) {
+        let (server, busy, cores) = if r.has_server() {
             (
                 r.stat(server_ns).show(0),
-                format!("{} %", r.stat(|s| server_busy(s) * 100.0).show(0)),
+                format!("{} %", r.stat(|s| s.server_busy().unwrap_or(f64::NAN) * 100.0).show(0)),
                 r.stat(|s| (s.cpu_us_per_op() * 1e3 + server_ns(s)) / wall_ns(s)).show(2),
             )
         } else {
@@ -665,14 +656,14 @@ fn markdown(
          with that load from round to round; the CPU columns (and the instruction counts below) are the steadier \
          comparison.\n"
     );
-    if results.iter().any(|r| !has_server(r)) {
+    if results.iter().any(|r| !r.has_server()) {
         let _ = writeln!(
             md,
             "Server CPU is missing where `/proc/<backend pid>` was not readable as a `postgres` process (a \
              `DATABASE_URL` server on another machine, or /proc hidden).\n"
         );
     }
-    if let Some(ce) = ce.filter(|c| has_server(c)) {
+    if let Some(ce) = ce.filter(|c| c.has_server()) {
         let _ = writeln!(
             md,
             "The server's own floor: `{CEILING}` costs the backend {} ns/row of CPU with nobody reading; a \
@@ -730,8 +721,8 @@ fn markdown(
                 verdict(t.median >= 1.0)
             ));
         }
-        if has_server(r) {
-            let w = r.stat(|s| 1.0 / server_busy(s));
+        if r.has_server() {
+            let w = r.stat(|s| 1.0 / s.server_busy().unwrap_or(f64::NAN));
             targets.push(format!(
                 "| {} wall within 5% of the server's ceiling: wall/row ≤ 1.05 × the backend's CPU/row in the same run (server busy ≥ 95%) | {} | {} |",
                 r.driver,
