@@ -197,6 +197,39 @@ impl RequestSink for Detached {
     }
 }
 
+/// Complete CopyData messages taken off the read buffer together
+/// ([`ConnectionCore::take_copy_frames`]); iterating gives each payload, in order, as a slice
+/// of the same buffer (no copy).
+#[derive(Clone, Debug, Default)]
+pub struct CopyFrames {
+    /// Whole messages, headers included, as the core checked them.
+    frames: Bytes,
+}
+
+impl CopyFrames {
+    /// True when every payload was handed out.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+impl Iterator for CopyFrames {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let word = self.frames.get(1..5)?.first_chunk::<4>()?;
+        let end = 1 + u32::from_be_bytes(*word) as usize;
+        if end < 5 || end > self.frames.len() {
+            // Not what the core took; cannot happen, but never read past the end.
+            self.frames.clear();
+            return None;
+        }
+        let payload = self.frames.slice(5..end);
+        self.frames.advance(end);
+        Some(payload)
+    }
+}
+
 /// A point in the queue of requests not yet sent; see [`ConnectionCore::mark`].
 #[derive(Clone, Copy, Debug)]
 pub struct Mark {
@@ -594,6 +627,25 @@ impl ConnectionCore {
     /// [`poll_event`](Self::poll_event)", which handles everything else (the same data
     /// included, and every error).
     pub fn take_copy_data(&mut self, req: RequestId) -> Option<Bytes> {
+        let len = self.copy_frames_len(req, 1)?;
+        let mut frame = self.read_buf.split_to(len);
+        frame.advance(5);
+        Some(frame.freeze())
+    }
+
+    /// [`take_copy_data`](Self::take_copy_data) for every complete CopyData message at the
+    /// front of the read buffer at once: one split of the buffer for all of them, which
+    /// [`CopyFrames`] hands out payload by payload. `None` means "ask
+    /// [`poll_event`](Self::poll_event)", as for `take_copy_data`.
+    pub fn take_copy_frames(&mut self, req: RequestId) -> Option<CopyFrames> {
+        let len = self.copy_frames_len(req, usize::MAX)?;
+        Some(CopyFrames { frames: self.read_buf.split_to(len).freeze() })
+    }
+
+    /// The length of the first `max` (or fewer, at least one) complete CopyData messages at
+    /// the front of the read buffer, when the COPY fast path may take them: a COPY TO STDOUT
+    /// of `req` is on, and nothing else is waiting to be reported.
+    fn copy_frames_len(&self, req: RequestId, max: usize) -> Option<usize> {
         if self.copy != Copy::Out
             || self.skipping
             || !self.deferred.is_empty()
@@ -606,14 +658,22 @@ impl ConnectionCore {
         if front.req != req || front.abandoned {
             return None;
         }
-        let (&tag, rest) = self.read_buf.split_first()?;
-        let len = u32::from_be_bytes(*rest.first_chunk::<4>()?) as usize;
-        if tag != b'd' || len < 4 || len > self.max_message_len as usize || rest.len() < len {
-            return None;
+        let (mut end, mut count) = (0, 0);
+        while count < max {
+            let Some((&tag, rest)) = self.read_buf.get(end..).and_then(<[u8]>::split_first) else {
+                break;
+            };
+            let Some(word) = rest.first_chunk::<4>() else {
+                break;
+            };
+            let len = u32::from_be_bytes(*word) as usize;
+            if tag != b'd' || len < 4 || len > self.max_message_len as usize || rest.len() < len {
+                break;
+            }
+            end += 1 + len;
+            count += 1;
         }
-        let mut frame = self.read_buf.split_to(1 + len);
-        frame.advance(5);
-        Some(frame.freeze())
+        (count > 0).then_some(end)
     }
 
     // ----- commands -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ pub(crate) mod txn;
 
 #[cfg(feature = "tokio")]
 pub(crate) use self::core::Detached;
-pub use self::core::{ConnectionCore, DetachedRequest, Mark};
+pub use self::core::{ConnectionCore, CopyFrames, DetachedRequest, Mark};
 pub use cache::DEFAULT_PREPARE_THRESHOLD;
 pub use config::{Config, ConfigError};
 pub(crate) use connect::config_error;

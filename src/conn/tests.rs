@@ -535,6 +535,46 @@ fn copy_out_data_fast_path_agrees_with_events() {
     assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyDone".to_owned())]);
 }
 
+#[test]
+fn copy_out_frames_hold_every_complete_data_message_in_order() {
+    let mut core = ready_core();
+    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
+    clear_transmit(&mut core);
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
+        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
+    )]));
+    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyOut".to_owned())]);
+    let stream = bytes_of(&[
+        BackendMessage::CopyData(Bytes::from_static(b"1\n")),
+        BackendMessage::CopyData(Bytes::new()),
+        BackendMessage::CopyData(Bytes::from_static(b"22\n")),
+        BackendMessage::NoticeResponse(
+            ErrorFields::new(&[(b'S', "NOTICE"), (b'C', "00000"), (b'M', "hi")]).unwrap(),
+        ),
+        BackendMessage::CopyData(Bytes::from_static(b"333\n")),
+        BackendMessage::CopyData(Bytes::from_static(b"4444\n")),
+        BackendMessage::CopyDone,
+    ]);
+    // Everything up to the notice, but the last message only once it is complete.
+    let cut = stream.len() - 9;
+    core.handle_input_bytes(&stream[..cut]);
+    assert!(core.take_copy_frames(RequestId(req.get() + 1)).is_none());
+    let frames = core.take_copy_frames(req).expect("three messages");
+    assert_eq!(frames.collect::<Vec<_>>(), [&b"1\n"[..], b"", b"22\n"]);
+    assert!(core.take_copy_frames(req).is_none(), "a notice is next");
+    assert!(matches!(core.poll_event().unwrap(), Some(Event::Notice(_))));
+    let frames = core.take_copy_frames(req).expect("one complete message");
+    assert_eq!(frames.collect::<Vec<_>>(), [&b"333\n"[..]]);
+    assert!(core.take_copy_frames(req).is_none(), "the rest is incomplete");
+    core.handle_input_bytes(&stream[cut..]);
+    let mut frames = core.take_copy_frames(req).expect("the last message");
+    assert!(!frames.is_empty());
+    assert_eq!(frames.next().as_deref(), Some(&b"4444\n"[..]));
+    assert!(frames.is_empty() && frames.next().is_none());
+    assert!(core.take_copy_frames(req).is_none());
+    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyDone".to_owned())]);
+}
+
 /// The fast path for a statement's usual answer (`take_routine_response`) reports a malformed
 /// body the way the general path does: a decode error that closes the core.
 #[test]

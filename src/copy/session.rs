@@ -21,7 +21,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 
 use super::{BinaryDecoder, BinaryEncoder};
-use crate::conn::{ConnectionCore, RequestId, Response};
+use crate::conn::{ConnectionCore, CopyFrames, RequestId, Response};
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{CopyResponse, DataRow};
 use crate::protocol::{Format, Oid};
@@ -381,6 +381,10 @@ pub(crate) struct CopyOutSession {
     decoder: Option<BinaryDecoder>,
     /// Typed reading ended (its end or its error was handed out).
     rows_over: bool,
+    /// CopyData messages taken off the core's read buffer, not yet handed out. They come
+    /// before anything the core still holds; dropped with the session (the request is then
+    /// abandoned, and the rest of its data discarded anyway).
+    frames: CopyFrames,
 }
 
 impl CopyOutSession {
@@ -394,6 +398,7 @@ impl CopyOutSession {
             columns: None,
             decoder: None,
             rows_over: false,
+            frames: CopyFrames::default(),
         }
     }
 
@@ -437,12 +442,18 @@ impl CopyOutSession {
     }
 
     /// The next CopyData payload straight from the core's read buffer, when a complete one is
-    /// there (see [`ConnectionCore::take_copy_data`]); `None`: go through the events.
+    /// there (see [`ConnectionCore::take_copy_frames`]); `None`: go through the events.
     pub(crate) fn take_data(&mut self, core: &mut ConnectionCore) -> Option<Bytes> {
         if !self.tracker.takes_data() {
             return None;
         }
-        core.take_copy_data(self.req).filter(|d| !d.is_empty())
+        loop {
+            match self.frames.next() {
+                Some(data) if data.is_empty() => {}
+                Some(data) => return Some(data),
+                None => self.frames = core.take_copy_frames(self.req)?,
+            }
+        }
     }
 
     /// What a reader left of the last chunk.
