@@ -337,6 +337,39 @@ impl Workload for PgUncached {
     }
 }
 
+fn pg_many_run_blocking(
+    conn: &mut pgtusk::blocking::Connection,
+    sql: &[String],
+    n: u64,
+) -> Result<()> {
+    for i in 0..n {
+        let (i, k) = (i as i64, (i % 10) as usize);
+        let got: i64 = conn.query_scalar(sql[k].as_str(), (i,))?;
+        check_sum(i, k, got)?;
+    }
+    Ok(())
+}
+
+/// W6 with the blocking connection, `CACHE` = whether its statement cache is on.
+#[derive(Default)]
+struct PgManyBlocking<const CACHE: bool>;
+
+impl<const CACHE: bool> Workload for PgManyBlocking<CACHE> {
+    type State = (pgtusk::blocking::Connection, Vec<String>);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let url = if CACHE { url.to_owned() } else { with_param(url, "statement_cache_size=0") };
+        let mut conn = pgtusk::blocking::Connection::connect(&url)?;
+        let sql = many_sql();
+        pg_many_run_blocking(&mut conn, &sql, WARMUP)?;
+        Ok((conn, sql))
+    }
+
+    fn body(&self, (conn, sql): &mut Self::State, ops: u64) -> Result<()> {
+        pg_many_run_blocking(conn, sql, ops)
+    }
+}
+
 // ----- W6 many_stmts: tokio-postgres ---------------------------------------------------------
 
 async fn tokio_pg_many_run(
@@ -604,6 +637,7 @@ pub fn cases() -> Vec<Case> {
             run: |url, ops| python::run("pipeline-asyncpg", url, ops, &[]),
         },
         Case::new::<PgCached>(W6, PG_CACHED, "exec"),
+        Case::new::<PgManyBlocking<true>>(W6, "pgtusk blocking (cache)", "exec"),
         Case::new::<TokioPgPrepared>(W6, TPG_PREPARED, "exec"),
         Case::new::<PostgresMany<true>>(W6, "postgres prepared", "exec"),
         Case::new::<SqlxMany<true>>(W6, "sqlx query_scalar (cache)", "exec"),
@@ -614,6 +648,7 @@ pub fn cases() -> Vec<Case> {
             run: |url, ops| python::run("many-stmts-asyncpg", url, ops, &[]),
         },
         Case::new::<PgUncached>(W6U, PG_UNCACHED, "exec"),
+        Case::new::<PgManyBlocking<false>>(W6U, "pgtusk blocking statement_cache_size=0", "exec"),
         Case::new::<TokioPgStr>(W6U, TPG_STR, "exec"),
         Case::new::<PostgresMany<false>>(W6U, "postgres query(&str)", "exec"),
         Case::new::<SqlxMany<false>>(W6U, "sqlx persistent(false)", "exec"),
