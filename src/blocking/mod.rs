@@ -581,6 +581,9 @@ impl RowIter<'_> {
             return None;
         }
         loop {
+            if let Some(item) = self.feed.next_in_place(&mut self.conn.core) {
+                return Some(item);
+            }
             let r = self.conn.next_response(self.feed.req);
             let conn = &mut *self.conn;
             if let Some(item) =

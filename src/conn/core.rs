@@ -621,6 +621,53 @@ impl ConnectionCore {
         Some(Ok(Some(Event::Response(req, response))))
     }
 
+    /// The body of the DataRow at the front of the read buffer, when it is complete and is
+    /// what [`poll_event`](Self::poll_event) would hand out next as a response to `req`
+    /// (under the conditions of its fast path: nothing deferred, no error skip, no COPY, the
+    /// request at the front of the queue, not abandoned, executing). The body is not
+    /// validated: a caller that reads it must check it as [`DataRow`] decoding does, and
+    /// leave a malformed one to `poll_event`, which reports it.
+    ///
+    /// The message stays in the buffer until [`consume_data_row`](Self::consume_data_row);
+    /// reading a row in place saves cutting a shared [`Bytes`] out of the buffer for it.
+    #[inline]
+    pub(crate) fn peek_data_row(&self, req: RequestId) -> Option<&[u8]> {
+        if self.skipping
+            || self.copy != Copy::None
+            || self.slice_base.is_some()
+            || !self.deferred.is_empty()
+            || !matches!(self.state, State::Ready)
+        {
+            return None;
+        }
+        let front = self.pending.front()?;
+        if front.req != req || front.abandoned || front.expect != Expect::Execute {
+            return None;
+        }
+        let (&tag, rest) = self.read_buf.split_first()?;
+        let len = u32::from_be_bytes(*rest.first_chunk::<4>()?);
+        if tag != b'D' || len < 4 || len > self.max_message_len {
+            return None;
+        }
+        rest.get(4..len as usize)
+    }
+
+    /// Drops the DataRow [`peek_data_row`](Self::peek_data_row) returned from the read buffer,
+    /// as `poll_event` would have taken it. Does nothing when no complete DataRow is at the
+    /// front.
+    #[inline]
+    pub(crate) fn consume_data_row(&mut self) {
+        let Some((&b'D', rest)) = self.read_buf.split_first() else {
+            return;
+        };
+        let Some(len) = rest.first_chunk::<4>().map(|w| u32::from_be_bytes(*w) as usize) else {
+            return;
+        };
+        if len >= 4 && rest.len() >= len {
+            self.read_buf.advance(1 + len);
+        }
+    }
+
     /// Takes the complete message of length word `len` off the read buffer; returns its body.
     fn take_body(&mut self, len: u32) -> Bytes {
         let mut frame = self.read_buf.split_to(1 + len as usize);

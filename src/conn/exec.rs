@@ -364,6 +364,26 @@ impl RowFeed {
         self.collector.rows_affected()
     }
 
+    /// The next row read in place from the read buffer ([`FromRow::from_data_row_in_place`]),
+    /// when a complete DataRow of the stream's request is at its front and `T` reads rows
+    /// that way; `None`: go through [`on_response`](Self::on_response) as usual. The same
+    /// row (or error, which ends the stream) the usual path would have produced, without
+    /// cutting the message out of the buffer or building an event for it.
+    #[inline]
+    pub(crate) fn next_in_place<T: FromRow>(
+        &mut self,
+        core: &mut ConnectionCore,
+    ) -> Option<Result<T, Error>> {
+        let columns = self.collector.row_columns()?;
+        let body = core.peek_data_row(self.req)?;
+        let item = T::from_data_row_in_place(columns, body)?;
+        core.consume_data_row();
+        if item.is_err() {
+            self.done = true;
+        }
+        Some(item)
+    }
+
     /// Handles one response of the stream's request (or the error reading it), with `in_flight`
     /// the connection's record of the request it waits for. `Some(item)` is what the stream
     /// hands out (`Some(None)`: the end); `None`: read the next response. A suspended portal
@@ -494,9 +514,7 @@ impl Collector {
             Response::ParameterDescription(d) => self.param_types = d.types().collect(),
             Response::DataRow(data) => {
                 let columns = self
-                    .columns
-                    .as_ref()
-                    .or(self.preset.as_ref())
+                    .row_columns()
                     .ok_or_else(|| Error::protocol("DataRow without a row description"))?;
                 return Ok(Step::Row(T::from_data_row(columns, data)?));
             }
@@ -522,6 +540,12 @@ impl Collector {
             _ => {}
         }
         Ok(Step::Continue)
+    }
+
+    /// The columns the request's rows have: from its RowDescription, else given up front.
+    #[inline]
+    fn row_columns(&self) -> Option<&Arc<Columns>> {
+        self.columns.as_ref().or(self.preset.as_ref())
     }
 
     /// The error recorded so far, if any.

@@ -76,6 +76,7 @@ pub trait Loader<'a>: Sized {
     /// comes from. Rows call this form. Only types whose decoding depends on registered types
     /// ([`Value`](super::Value), and containers that may hold one) need to override it; the
     /// default ignores `types`.
+    #[inline]
     fn accepts_with(types: &AdaptersMap, oid: Oid) -> bool {
         let _ = types;
         Self::accepts(oid)
@@ -83,6 +84,7 @@ pub trait Loader<'a>: Sized {
 
     /// [`load`](Self::load), knowing the types registered on the connection the value comes
     /// from (see [`accepts_with`](Self::accepts_with)). Rows call this form.
+    #[inline]
     fn load_with(
         types: &AdaptersMap,
         oid: Oid,
@@ -103,6 +105,7 @@ pub(crate) fn type_label(type_oid: Oid) -> Cow<'static, str> {
 }
 
 /// The error for a type OID that a loader does not accept.
+#[cold]
 fn not_accepted(type_oid: Oid) -> Error {
     Error::conversion(format!("{} is not accepted", type_label(type_oid)))
 }
@@ -120,18 +123,35 @@ fn snippet(text: &str) -> String {
 /// Exactly `N` bytes of a binary value.
 #[inline]
 fn fixed<const N: usize>(type_oid: Oid, raw: &[u8]) -> Result<[u8; N], Error> {
-    raw.try_into().map_err(|_| {
-        Error::conversion(format!(
-            "binary {} must be {N} bytes, got {}",
-            type_label(type_oid),
-            raw.len()
-        ))
-    })
+    raw.try_into().map_err(|_| wrong_size(type_oid, N, raw.len()))
+}
+
+/// The error for a binary value of `len` bytes where `want` are needed.
+#[cold]
+pub(crate) fn wrong_size(type_oid: Oid, want: usize, len: usize) -> Error {
+    Error::conversion(format!("binary {} must be {want} bytes, got {len}", type_label(type_oid)))
 }
 
 /// A text-format value as `&str`.
+#[inline]
 fn utf8(raw: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(raw).map_err(|e| Error::conversion(format!("invalid UTF-8: {e}")))
+    std::str::from_utf8(raw).map_err(invalid_utf8)
+}
+
+/// A text-format value as an owned `String`.
+///
+/// The bytes are copied first and validated in their new buffer: `str::from_utf8` checks
+/// ASCII a word at a time only from a word-aligned address, which a fresh allocation is and a
+/// value inside a message mostly is not (there it goes byte by byte). The same validation,
+/// the same error, several times fewer instructions for short ASCII text.
+#[inline]
+fn utf8_owned(raw: &[u8]) -> Result<String, Error> {
+    String::from_utf8(raw.to_vec()).map_err(|e| invalid_utf8(e.utf8_error()))
+}
+
+#[cold]
+fn invalid_utf8(e: std::str::Utf8Error) -> Error {
+    Error::conversion(format!("invalid UTF-8: {e}"))
 }
 
 /// Parses a text-format value with `FromStr`.
@@ -174,9 +194,11 @@ impl<'a, T: Loader<'a>> Loader<'a> for Option<T> {
 
 /// From `bool`: one byte (0 or 1) in binary, `t` or `f` in text.
 impl Loader<'_> for bool {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         oid == oid::BOOL
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         if oid != oid::BOOL {
             return Err(not_accepted(oid));
@@ -184,18 +206,25 @@ impl Loader<'_> for bool {
         match (format, raw) {
             (Format::Binary, [0]) | (Format::Text, b"f") => Ok(false),
             (Format::Binary, [1]) | (Format::Text, b"t") => Ok(true),
-            _ => Err(Error::conversion(format!(
-                "invalid bool value {:?}",
-                snippet(&String::from_utf8_lossy(raw.get(..64).unwrap_or(raw)))
-            ))),
+            _ => Err(invalid_bool(raw)),
         }
     }
+}
+
+/// The error for a value that is no bool.
+#[cold]
+fn invalid_bool(raw: &[u8]) -> Error {
+    Error::conversion(format!(
+        "invalid bool value {:?}",
+        snippet(&String::from_utf8_lossy(raw.get(..64).unwrap_or(raw)))
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Integers
 
 /// Reads an `int2`, `int4` or `int8` value as an `i64`.
+#[inline]
 fn load_int(oid: Oid, format: Format, raw: &[u8]) -> Result<i64, Error> {
     match (format, oid) {
         (Format::Binary, oid::INT2) => Ok(i16::from_be_bytes(fixed(oid, raw)?).into()),
@@ -211,17 +240,14 @@ macro_rules! int_loader {
     ($($ty:ty),*) => {$(
         /// From `int2`, `int4` or `int8`; a value outside the Rust type's range is an error.
         impl Loader<'_> for $ty {
+            #[inline]
             fn accepts(oid: Oid) -> bool {
                 matches!(oid, oid::INT2 | oid::INT4 | oid::INT8)
             }
+            #[inline]
             fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
                 let wide = load_int(oid, format, raw)?;
-                <$ty>::try_from(wide).map_err(|_| {
-                    Error::conversion(format!(
-                        "value {wide} is out of range for {}",
-                        stringify!($ty)
-                    ))
-                })
+                <$ty>::try_from(wide).map_err(|_| out_of_range(wide, stringify!($ty)))
             }
         }
     )*};
@@ -229,7 +255,14 @@ macro_rules! int_loader {
 
 int_loader!(i16, i32, i64);
 
+/// The error for an integer that does not fit the Rust type `ty`.
+#[cold]
+fn out_of_range(value: i64, ty: &str) -> Error {
+    Error::conversion(format!("value {value} is out of range for {ty}"))
+}
+
 /// Whether `oid` is one of the `reg*` types: an OID in binary, a name in text.
+#[inline]
 pub(crate) fn is_reg_type(oid: Oid) -> bool {
     matches!(
         oid,
@@ -279,6 +312,7 @@ fn parse_float<T: FromStr>(oid: Oid, raw: &[u8], nan: T, inf: T, neg_inf: T) -> 
 }
 
 /// Reads a `float4` value.
+#[inline]
 fn load_float4(oid: Oid, format: Format, raw: &[u8]) -> Result<f32, Error> {
     match format {
         Format::Binary => Ok(f32::from_be_bytes(fixed(oid, raw)?)),
@@ -288,9 +322,11 @@ fn load_float4(oid: Oid, format: Format, raw: &[u8]) -> Result<f32, Error> {
 
 /// From `float4`. (A `float8` would lose precision: load it into `f64`.)
 impl Loader<'_> for f32 {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         oid == oid::FLOAT4
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         match oid {
             oid::FLOAT4 => load_float4(oid, format, raw),
@@ -301,9 +337,11 @@ impl Loader<'_> for f32 {
 
 /// From `float4` or `float8`.
 impl Loader<'_> for f64 {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         matches!(oid, oid::FLOAT4 | oid::FLOAT8)
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         match (format, oid) {
             // A float4 is read as an f32 in both formats, so both give the same f64.
@@ -321,6 +359,7 @@ impl Loader<'_> for f64 {
 // Strings
 
 /// Whether a column of type `oid` loads as a string.
+#[inline]
 fn is_string_type(oid: Oid) -> bool {
     matches!(
         oid,
@@ -340,34 +379,48 @@ fn is_string_type(oid: Oid) -> bool {
 /// The text of a string-like value. Both formats are the UTF-8 text, except binary `jsonb`
 /// and `jsonpath`, which start with a version byte (1), and binary `reg*` values, which are
 /// OIDs rather than names.
+#[inline]
 fn load_str(oid: Oid, format: Format, raw: &[u8]) -> Result<&str, Error> {
+    utf8(str_bytes(oid, format, raw)?)
+}
+
+/// The bytes of the text of a string-like value (see [`load_str`]), not yet validated.
+#[inline]
+fn str_bytes(oid: Oid, format: Format, raw: &[u8]) -> Result<&[u8], Error> {
     if !is_string_type(oid) {
         return Err(not_accepted(oid));
     }
     let text = match (oid, format, raw) {
         (oid::JSONB | oid::JSONPATH, Format::Binary, [1, rest @ ..]) => rest,
         (oid::JSONB | oid::JSONPATH, Format::Binary, _) => {
-            return Err(Error::conversion(format!(
-                "unsupported binary {} version",
-                type_label(oid)
-            )));
+            return Err(unsupported_binary_version(oid));
         }
-        (_, Format::Binary, _) if is_reg_type(oid) => {
-            return Err(Error::conversion(format!(
-                "binary {} is an OID, not a name: load it as u32, or cast it to text in SQL",
-                type_label(oid)
-            )));
-        }
+        (_, Format::Binary, _) if is_reg_type(oid) => return Err(binary_reg_not_name(oid)),
         _ => raw,
     };
-    utf8(text)
+    Ok(text)
+}
+
+#[cold]
+fn unsupported_binary_version(oid: Oid) -> Error {
+    Error::conversion(format!("unsupported binary {} version", type_label(oid)))
+}
+
+#[cold]
+fn binary_reg_not_name(oid: Oid) -> Error {
+    Error::conversion(format!(
+        "binary {} is an OID, not a name: load it as u32, or cast it to text in SQL",
+        type_label(oid)
+    ))
 }
 
 /// Borrows the text (no copy).
 impl<'a> Loader<'a> for &'a str {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         is_string_type(oid)
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &'a [u8]) -> Result<Self, Error> {
         load_str(oid, format, raw)
     }
@@ -388,11 +441,13 @@ macro_rules! owned_str_loader {
     ($($ty:ty),*) => {$(
         /// Copies the text.
         impl Loader<'_> for $ty {
+            #[inline]
             fn accepts(oid: Oid) -> bool {
                 is_string_type(oid)
             }
+            #[inline]
             fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
-                load_str(oid, format, raw).map(<$ty>::from)
+                utf8_owned(str_bytes(oid, format, raw)?).map(<$ty>::from)
             }
         }
     )*};

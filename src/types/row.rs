@@ -583,14 +583,19 @@ fn load_column<'a, T: Loader<'a>>(
             None => T::load_null(oid),
         }
     };
-    loaded.map_err(|e| {
-        e.conversion_context(format_args!(
-            "cannot load column {:?} of type {} into {}",
-            column.name(),
-            type_label(oid),
-            short_type_name(std::any::type_name::<T>())
-        ))
-    })
+    loaded.map_err(|e| column_error(e, column, std::any::type_name::<T>()))
+}
+
+/// `e` in the context of loading `column` into the Rust type named `rust_type`.
+#[cold]
+#[inline(never)]
+fn column_error(e: Error, column: &Column, rust_type: &str) -> Error {
+    e.conversion_context(format_args!(
+        "cannot load column {:?} of type {} into {}",
+        column.name(),
+        type_label(column.type_oid),
+        short_type_name(rust_type)
+    ))
 }
 
 /// `std::any::type_name` without module paths: `Option<String>`, not
@@ -639,6 +644,19 @@ pub trait FromRow: Sized {
     fn from_data_row(columns: &Arc<Columns>, data: DataRow) -> Result<Self, Error> {
         Self::from_row(&Row::new(columns.clone(), data)?)
     }
+
+    /// An implementation detail of typed streaming, not meant to be implemented outside
+    /// pgtusk: builds the value from the body of a DataRow still in the read buffer, not yet
+    /// validated. `None` means "use [`from_data_row`](Self::from_data_row)": the type does not
+    /// read rows in place (the default), or the body is not a well-formed DataRow of one value
+    /// per column (the usual path then reports what is wrong with it). `Some` is exactly what
+    /// `from_data_row` would have returned for the same row.
+    #[doc(hidden)]
+    #[inline]
+    fn from_data_row_in_place(columns: &Arc<Columns>, body: &[u8]) -> Option<Result<Self, Error>> {
+        let _ = (columns, body);
+        None
+    }
 }
 
 impl FromRow for Row {
@@ -664,15 +682,45 @@ fn next_value<'a>(body: &'a [u8], at: &mut usize) -> Result<Option<&'a [u8]>, Er
     Ok(Some(value))
 }
 
-/// The error for a row of `len` columns loaded into a tuple of `count`.
-fn check_tuple_len(len: usize, count: usize) -> Result<(), Error> {
-    if len == count {
-        Ok(())
-    } else {
-        Err(Error::conversion(format!(
-            "a row of {len} columns cannot be loaded into a tuple of {count}"
-        )))
+/// In a DataRow body not yet validated: the value whose length word is at `*at` (`None`:
+/// NULL), moving `*at` past it; `None` when the length is neither -1 nor a length that fits in
+/// the body (what [`DataRow::decode`] refuses).
+#[inline(always)]
+fn next_value_in_place<'a>(body: &'a [u8], at: &mut usize) -> Option<Option<&'a [u8]>> {
+    let start = at.checked_add(4)?;
+    let word: [u8; 4] = body.get(*at..start)?.try_into().ok()?;
+    let len = i32::from_be_bytes(word);
+    if len == -1 {
+        *at = start;
+        return Some(None);
     }
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    let value = body.get(start..end)?;
+    *at = end;
+    Some(Some(value))
+}
+
+/// Whether the `left` values from `at` on, and nothing after them, make up the rest of a
+/// DataRow `body` (see [`next_value_in_place`]).
+#[cold]
+fn rest_well_formed(body: &[u8], mut at: usize, left: usize) -> bool {
+    for _ in 0..left {
+        if next_value_in_place(body, &mut at).is_none() {
+            return false;
+        }
+    }
+    at == body.len()
+}
+
+/// The error for a row of `len` columns loaded into a tuple of `count`.
+#[inline]
+fn check_tuple_len(len: usize, count: usize) -> Result<(), Error> {
+    if len == count { Ok(()) } else { Err(tuple_len_error(len, count)) }
+}
+
+#[cold]
+fn tuple_len_error(len: usize, count: usize) -> Error {
+    Error::conversion(format!("a row of {len} columns cannot be loaded into a tuple of {count}"))
 }
 
 /// Implements `FromRow` for a tuple, by position.
@@ -706,6 +754,37 @@ macro_rules! tuple_from_row {
                     let raw = next_value(body, &mut at)?;
                     load_column::<$ty>(&columns.types, column, raw)?
                 },)+))
+            }
+
+            /// Walks the body once, checking it as [`DataRow::decode`] does on the way: the
+            /// count, each length, nothing after the last value. A load error is returned only
+            /// for a well-formed row (else the usual path reports the malformed row instead,
+            /// as it would have before loading anything).
+            #[inline]
+            fn from_data_row_in_place(
+                columns: &Arc<Columns>,
+                body: &[u8],
+            ) -> Option<Result<Self, Error>> {
+                let cols = columns.as_slice();
+                if cols.len() != $count {
+                    return None;
+                }
+                let (count, _) = body.split_first_chunk::<2>()?;
+                if i16::from_be_bytes(*count) != $count {
+                    return None;
+                }
+                let mut at = 2;
+                let row = ($({
+                    let column = cols.get($i)?;
+                    let raw = next_value_in_place(body, &mut at)?;
+                    match load_column::<$ty>(&columns.types, column, raw) {
+                        Ok(value) => value,
+                        Err(e) => {
+                            return rest_well_formed(body, at, $count - $i - 1).then_some(Err(e));
+                        }
+                    }
+                },)+);
+                (at == body.len()).then_some(Ok(row))
             }
         }
     };

@@ -688,3 +688,113 @@ fn tuples_from_data_rows_match_rows() {
     let again = Row::from_data_row(&columns, row.data_row().clone()).unwrap();
     assert_eq!(again.get::<_, i64>("big"), 40_000);
 }
+
+/// What reading a DataRow `body` the usual way gives: the decode error, or the tuple (or its
+/// error) built from the decoded row.
+fn usual_path<T: FromRow>(columns: &std::sync::Arc<Columns>, body: &[u8]) -> Result<T, String> {
+    let data = match BackendMessage::decode(b'D', bytes::Bytes::copy_from_slice(body)) {
+        Ok(BackendMessage::DataRow(data)) => data,
+        Ok(other) => panic!("not a DataRow: {other:?}"),
+        Err(e) => return Err(format!("decode: {e}")),
+    };
+    T::from_data_row(columns, data).map_err(|e| e.to_string())
+}
+
+/// Reading in place gives what the usual path gives, or leaves the row to it (`None`) when
+/// the row is malformed or does not have one value per column.
+fn check_in_place<T: FromRow + PartialEq + Debug>(columns: &std::sync::Arc<Columns>, body: &[u8]) {
+    let usual = usual_path::<T>(columns, body);
+    match T::from_data_row_in_place(columns, body) {
+        Some(Ok(v)) => assert_eq!(usual, Ok(v), "{body:?}"),
+        Some(Err(e)) => {
+            assert_eq!(usual, Err(e.to_string()), "{body:?}");
+            assert_eq!(e.kind(), ErrorKind::Conversion);
+        }
+        None => assert!(
+            usual.as_ref().is_err_and(|e| !e.contains("cannot load column")),
+            "in place gave up on a row the usual path loads: {usual:?} {body:?}"
+        ),
+    }
+}
+
+/// The columns `(int8, text, float8)`, binary.
+fn in_place_columns() -> std::sync::Arc<Columns> {
+    let fields = [
+        field("id", oid::INT8, Format::Binary),
+        field("name", oid::TEXT, Format::Binary),
+        field("x", oid::FLOAT8, Format::Binary),
+    ];
+    Columns::from_description(&RowDescription::new(&fields).unwrap())
+}
+
+type InPlace = (i64, String, Option<f64>);
+
+#[test]
+fn tuples_in_place_match_the_usual_path() {
+    let columns = in_place_columns();
+    let id = 7_i64.to_be_bytes();
+    let x = 0.5_f64.to_be_bytes();
+    let good = DataRow::new(&[Some(&id), Some(b"ann"), Some(&x)]).unwrap().body().to_vec();
+    let got = <InPlace>::from_data_row_in_place(&columns, &good).unwrap().unwrap();
+    assert_eq!(got, (7, "ann".to_owned(), Some(0.5)));
+    check_in_place::<InPlace>(&columns, &good);
+    let null = DataRow::new(&[Some(&id), Some(b"ann"), None]).unwrap().body().to_vec();
+    check_in_place::<InPlace>(&columns, &null);
+    // Load errors: NULL into a non-Option, invalid UTF-8, a value of the wrong size.
+    check_in_place::<(i64, String, f64)>(&columns, &null);
+    let bad_utf8 = DataRow::new(&[Some(&id), Some(b"\xff"), Some(&x)]).unwrap().body().to_vec();
+    check_in_place::<InPlace>(&columns, &bad_utf8);
+    let short = DataRow::new(&[Some(&id[..4]), Some(b"a"), None]).unwrap().body().to_vec();
+    check_in_place::<InPlace>(&columns, &short);
+    // A load error in a row malformed further on: the malformed row is what is reported.
+    let mut bad_then_short = short.clone();
+    bad_then_short.push(0);
+    assert!(<InPlace>::from_data_row_in_place(&columns, &bad_then_short).is_none());
+    check_in_place::<InPlace>(&columns, &bad_then_short);
+    // Malformed rows: truncated anywhere, trailing bytes, a length below -1, another count.
+    for cut in 0..good.len() {
+        assert!(<InPlace>::from_data_row_in_place(&columns, &good[..cut]).is_none(), "{cut}");
+        check_in_place::<InPlace>(&columns, &good[..cut]);
+    }
+    let mut trailing = good.clone();
+    trailing.push(0);
+    check_in_place::<InPlace>(&columns, &trailing);
+    let mut minus_two = null.clone();
+    let at = minus_two.len() - 4;
+    minus_two[at..].copy_from_slice(&(-2_i32).to_be_bytes());
+    assert!(<InPlace>::from_data_row_in_place(&columns, &minus_two).is_none());
+    check_in_place::<(i64, String, Option<f64>)>(&columns, &minus_two);
+    let two = DataRow::new(&[Some(&id), Some(b"ann")]).unwrap().body().to_vec();
+    check_in_place::<InPlace>(&columns, &two);
+    // A tuple of another arity, and a type that reads no rows in place.
+    check_in_place::<(i64, String)>(&columns, &good);
+    assert!(Row::from_data_row_in_place(&columns, &good).is_none());
+}
+
+proptest! {
+    /// Any body, well-formed or not: reading in place agrees with the usual path.
+    #[test]
+    fn tuples_in_place_agree_on_any_body(
+        values in proptest::collection::vec(
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..12)),
+            0..5,
+        ),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+        cut in any::<prop::sample::Index>(),
+        tail in proptest::collection::vec(any::<u8>(), 0..3),
+    ) {
+        let columns = in_place_columns();
+        let values: Vec<Option<&[u8]>> = values.iter().map(Option::as_deref).collect();
+        let mut body = DataRow::new(&values).unwrap().body().to_vec();
+        check_in_place::<InPlace>(&columns, &body);
+        for (i, byte) in edits {
+            let i = i.index(body.len());
+            body[i] = byte;
+        }
+        check_in_place::<InPlace>(&columns, &body);
+        check_in_place::<(i64, String, f64)>(&columns, &body);
+        body.truncate(cut.index(body.len() + 1));
+        body.extend_from_slice(&tail);
+        check_in_place::<InPlace>(&columns, &body);
+    }
+}

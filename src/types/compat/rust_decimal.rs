@@ -43,15 +43,43 @@ const POW10: [u128; 39] = {
     out
 };
 
+#[cold]
+fn bad_length(len: usize, ndigits: u16) -> Error {
+    Error::conversion(format!("binary numeric of {len} bytes does not hold its {ndigits} digits"))
+}
+
+/// The error for a sign word other than positive or negative.
+#[cold]
+fn bad_sign(sign: u16) -> Error {
+    match sign {
+        SIGN_NAN => Error::conversion("numeric NaN has no Decimal"),
+        SIGN_PINF | SIGN_NINF => Error::conversion("numeric infinity has no Decimal"),
+        _ => Error::conversion(format!("invalid numeric sign 0x{sign:04x}")),
+    }
+}
+
+#[cold]
+fn bad_scale(dscale: u16) -> Error {
+    Error::conversion(format!("numeric scale {dscale} exceeds 16383"))
+}
+
+#[cold]
+fn invalid_digit(d: u16) -> Error {
+    Error::conversion(format!("invalid numeric digit {d}"))
+}
+
+#[cold]
 fn too_large() -> Error {
     Error::conversion("numeric is too large for Decimal (96-bit mantissa)")
 }
 
+#[cold]
 fn too_precise() -> Error {
     Error::conversion("numeric has nonzero digits beyond Decimal's 28 decimal places")
 }
 
 /// `acc / 10^k` when the division is exact, else `None`.
+#[inline]
 fn div_exact(acc: u128, k: usize) -> Option<u128> {
     let p = *POW10.get(k)?;
     // The common case (a handful of digits) stays in 64-bit arithmetic.
@@ -69,22 +97,15 @@ fn decimal_from_binary(raw: &[u8]) -> Result<Decimal, Error> {
     let word = |i: usize| u16::from_be_bytes([header[2 * i], header[2 * i + 1]]);
     let (ndigits, weight, sign, dscale) = (word(0), word(1) as i16, word(2), word(3));
     if digits.len() != 2 * usize::from(ndigits) {
-        return Err(Error::conversion(format!(
-            "binary numeric of {} bytes does not hold its {ndigits} digits",
-            raw.len()
-        )));
+        return Err(bad_length(raw.len(), ndigits));
     }
     let neg = match sign {
         SIGN_POS => false,
         SIGN_NEG => true,
-        SIGN_NAN => return Err(Error::conversion("numeric NaN has no Decimal")),
-        SIGN_PINF | SIGN_NINF => {
-            return Err(Error::conversion("numeric infinity has no Decimal"));
-        }
-        _ => return Err(Error::conversion(format!("invalid numeric sign 0x{sign:04x}"))),
+        _ => return Err(bad_sign(sign)),
     };
     if dscale > MAX_DSCALE {
-        return Err(Error::conversion(format!("numeric scale {dscale} exceeds 16383")));
+        return Err(bad_scale(dscale));
     }
     // Trailing zero digits (which PostgreSQL never sends) only scale the value.
     let mut digits = digits;
@@ -94,15 +115,28 @@ fn decimal_from_binary(raw: &[u8]) -> Result<Decimal, Error> {
         dropped += 1;
     }
     let mut acc: u128 = 0;
-    for pair in digits.chunks_exact(2) {
-        let d = u16::from_be_bytes([pair[0], pair[1]]);
-        if d >= 10_000 {
-            return Err(Error::conversion(format!("invalid numeric digit {d}")));
+    if digits.len() <= 8 {
+        // Up to four base-10000 digits: below 10^16, so 64-bit arithmetic cannot overflow.
+        let mut small: u64 = 0;
+        for pair in digits.chunks_exact(2) {
+            let d = u16::from_be_bytes([pair[0], pair[1]]);
+            if d >= 10_000 {
+                return Err(invalid_digit(d));
+            }
+            small = small * 10_000 + u64::from(d);
         }
-        acc = acc
-            .checked_mul(10_000)
-            .and_then(|a| a.checked_add(u128::from(d)))
-            .ok_or_else(|| if weight < 0 { too_precise() } else { too_large() })?;
+        acc = u128::from(small);
+    } else {
+        for pair in digits.chunks_exact(2) {
+            let d = u16::from_be_bytes([pair[0], pair[1]]);
+            if d >= 10_000 {
+                return Err(invalid_digit(d));
+            }
+            acc = acc
+                .checked_mul(10_000)
+                .and_then(|a| a.checked_add(u128::from(d)))
+                .ok_or_else(|| if weight < 0 { too_precise() } else { too_large() })?;
+        }
     }
     let scale = dscale.min(MAX_SCALE);
     // The value is acc × 10^exp; the mantissa is the value × 10^scale.
@@ -222,16 +256,23 @@ impl From<Decimal> for Numeric {
 /// [`Numeric`] first. `NaN`, ±`Infinity`, a magnitude beyond the 96-bit mantissa and nonzero
 /// digits past the 28th decimal place are errors (never rounded).
 impl Loader<'_> for Decimal {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         oid == oid::NUMERIC
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         match (oid, format) {
             (oid::NUMERIC, Format::Binary) => decimal_from_binary(raw),
             (oid::NUMERIC, Format::Text) => Decimal::try_from(Numeric::load(oid, format, raw)?),
-            _ => Err(Error::conversion(format!("{} is not accepted", type_label(oid)))),
+            _ => Err(not_accepted(oid)),
         }
     }
+}
+
+#[cold]
+fn not_accepted(oid: Oid) -> Error {
+    Error::conversion(format!("{} is not accepted", type_label(oid)))
 }
 
 /// Sent as `numeric` in binary, exactly, with its scale.

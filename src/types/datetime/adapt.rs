@@ -12,19 +12,13 @@ use bytes::{BufMut, BytesMut};
 use super::{Date, Interval, Time, TimeTz, Timestamp, TimestampTz, check_offset};
 use crate::Error;
 use crate::protocol::{Format, Oid};
-use crate::types::loader::type_label;
+use crate::types::loader::{type_label, wrong_size};
 use crate::types::{Dumper, IsNull, Loader, oid};
 
 /// Exactly `N` bytes of a binary value.
 #[inline]
 fn fixed<const N: usize>(type_oid: Oid, raw: &[u8]) -> Result<[u8; N], Error> {
-    raw.try_into().map_err(|_| {
-        Error::conversion(format!(
-            "binary {} must be {N} bytes, got {}",
-            type_label(type_oid),
-            raw.len()
-        ))
-    })
+    raw.try_into().map_err(|_| wrong_size(type_oid, N, raw.len()))
 }
 
 /// Parses a text-format value.
@@ -33,6 +27,7 @@ fn parse<T: std::str::FromStr<Err = Error>>(raw: &[u8]) -> Result<T, Error> {
 }
 
 /// The error for a column type a loader does not accept.
+#[cold]
 fn not_accepted(type_oid: Oid) -> Error {
     Error::conversion(format!("{} is not accepted", type_label(type_oid)))
 }
@@ -46,9 +41,11 @@ macro_rules! loader {
         /// `DateStyle` is `ISO` and its `IntervalStyle` is `postgres` (the server defaults,
         /// which pgtusk sessions keep); binary, what pgtusk asks for, does not depend on them.
         impl Loader<'_> for $ty {
+            #[inline]
             fn accepts(oid: Oid) -> bool {
                 oid == $oid
             }
+            #[inline]
             fn load(oid: Oid, format: Format, $raw: &[u8]) -> Result<Self, Error> {
                 if oid != $oid {
                     return Err(not_accepted(oid));
@@ -98,9 +95,11 @@ loader!(Interval, oid::INTERVAL, "interval", |raw| {
 
 /// From `timestamptz`; ±infinity and instants `SystemTime` cannot hold are errors.
 impl Loader<'_> for SystemTime {
+    #[inline]
     fn accepts(oid: Oid) -> bool {
         oid == oid::TIMESTAMPTZ
     }
+    #[inline]
     fn load(oid: Oid, format: Format, raw: &[u8]) -> Result<Self, Error> {
         TimestampTz::load(oid, format, raw)?.try_into()
     }

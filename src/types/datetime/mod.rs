@@ -300,6 +300,12 @@ fn check_offset(offset_secs_east: i32) -> Result<(), Error> {
 // ---------------------------------------------------------------------------------------------
 // Timestamp and TimestampTz
 
+/// The error for a binary timestamp outside PostgreSQL's range (`what`: the type).
+#[cold]
+fn timestamp_out_of_range(what: &str, micros: i64) -> Error {
+    Error::conversion(format!("{what} out of range: {micros} µs after 2000-01-01"))
+}
+
 /// Implements the parts `Timestamp` and `TimestampTz` share.
 macro_rules! timestamp_common {
     ($ty:ident, $what:literal) => {
@@ -320,6 +326,7 @@ macro_rules! timestamp_common {
             #[doc = concat!("The ", $what, " `micros` microseconds after 2000-01-01 00:00:00 ")]
             /// (PostgreSQL's binary form): `i64::MAX` is `infinity`, `i64::MIN` is `-infinity`;
             /// any other value outside the range is an error.
+            #[inline]
             pub fn from_pg_micros(micros: i64) -> Result<$ty, Error> {
                 if micros == i64::MAX
                     || micros == i64::MIN
@@ -327,10 +334,7 @@ macro_rules! timestamp_common {
                 {
                     Ok($ty(micros))
                 } else {
-                    Err(Error::conversion(format!(
-                        concat!($what, " out of range: {} µs after 2000-01-01"),
-                        micros
-                    )))
+                    Err(timestamp_out_of_range($what, micros))
                 }
             }
 
@@ -441,21 +445,37 @@ const UNIX_TO_PG_MICROS: i64 = UNIX_TO_PG_DAYS * USECS_PER_DAY;
 impl TryFrom<TimestampTz> for SystemTime {
     type Error = Error;
 
+    #[inline]
     fn try_from(ts: TimestampTz) -> Result<SystemTime, Error> {
-        if !ts.is_finite() {
-            return Err(Error::conversion("an infinite timestamptz has no SystemTime"));
+        // The usual case, an instant after 1970 (so finite): its Unix microseconds in an i64.
+        if let Some(unix @ 0..) = ts.0.checked_add(UNIX_TO_PG_MICROS) {
+            let out =
+                SystemTime::UNIX_EPOCH.checked_add(Duration::from_micros(unix.unsigned_abs()));
+            return out.ok_or_else(out_of_system_time);
         }
-        let unix = i128::from(ts.0) + i128::from(UNIX_TO_PG_MICROS);
-        let magnitude = u64::try_from(unix.unsigned_abs())
-            .map_err(|_| Error::conversion("timestamptz out of SystemTime's range"))?;
-        let delta = Duration::from_micros(magnitude);
-        let out = if unix >= 0 {
-            SystemTime::UNIX_EPOCH.checked_add(delta)
-        } else {
-            SystemTime::UNIX_EPOCH.checked_sub(delta)
-        };
-        out.ok_or_else(|| Error::conversion("timestamptz out of SystemTime's range"))
+        system_time_slow(ts)
     }
+}
+
+#[cold]
+fn out_of_system_time() -> Error {
+    Error::conversion("timestamptz out of SystemTime's range")
+}
+
+/// [`SystemTime::try_from`] for every instant (before 1970, far in the future, infinite).
+fn system_time_slow(ts: TimestampTz) -> Result<SystemTime, Error> {
+    if !ts.is_finite() {
+        return Err(Error::conversion("an infinite timestamptz has no SystemTime"));
+    }
+    let unix = i128::from(ts.0) + i128::from(UNIX_TO_PG_MICROS);
+    let magnitude = u64::try_from(unix.unsigned_abs()).map_err(|_| out_of_system_time())?;
+    let delta = Duration::from_micros(magnitude);
+    let out = if unix >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(delta)
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(delta)
+    };
+    out.ok_or_else(out_of_system_time)
 }
 
 /// Truncates to the microsecond (toward the past); an error outside PostgreSQL's range.
