@@ -103,6 +103,9 @@ pub struct ConnectionCore {
     deferred: VecDeque<Event>,
     /// Bytes written so far (for [`Mark`]).
     transmitted: u64,
+    /// Fuzzing only: the fast paths are off (see `set_general_path_only`).
+    #[cfg(fuzzing)]
+    general_path_only: bool,
 }
 
 /// Requests encoded without a core, to be queued with [`ConnectionCore::send_detached`]: lets
@@ -254,6 +257,8 @@ impl ConnectionCore {
             retry: None,
             deferred,
             transmitted: 0,
+            #[cfg(fuzzing)]
+            general_path_only: false,
         })
     }
 
@@ -520,6 +525,10 @@ impl ConnectionCore {
     /// as always). A malformed DataRow or CommandComplete body is the decode error the general
     /// path would report, and closes the core the same way.
     fn take_routine_response(&mut self) -> Option<Result<Option<Event>, Error>> {
+        #[cfg(fuzzing)]
+        if self.general_path_only {
+            return None;
+        }
         if self.skipping
             || self.copy != Copy::None
             || self.slice_base.is_some()
@@ -594,6 +603,10 @@ impl ConnectionCore {
     /// [`poll_event`](Self::poll_event)", which handles everything else (the same data
     /// included, and every error).
     pub fn take_copy_data(&mut self, req: RequestId) -> Option<Bytes> {
+        #[cfg(fuzzing)]
+        if self.general_path_only {
+            return None;
+        }
         if self.copy != Copy::Out
             || self.skipping
             || !self.deferred.is_empty()
@@ -614,6 +627,15 @@ impl ConnectionCore {
         let mut frame = self.read_buf.split_to(1 + len);
         frame.advance(5);
         Some(frame.freeze())
+    }
+
+    /// Fuzzing only: with `on`, [`poll_event`](Self::poll_event) skips its fast path and
+    /// [`take_copy_data`](Self::take_copy_data) always returns `None`, so that a differential
+    /// fuzz target can check the fast paths against the general path.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn set_general_path_only(&mut self, on: bool) {
+        self.general_path_only = on;
     }
 
     // ----- commands -----------------------------------------------------------------------
