@@ -312,3 +312,7 @@ for name, bad in [("row_missing_values", b"D\0\0\0\x06\0\x02"),
                   ("huge_length", b"D\x7f\xff\xff\xff")]:
     fast("malformed_" + name, [2], BIND + data_row(b"1") + bad + cc("SELECT 1") + IDLE)
 fast("malformed_copy_data", [4], frame(b"H", struct.pack(">bhh", 0, 1, 0)) + b"d\0\0\0\x02" + COPY_DONE)
+# Regression (found by this target): an Execute ended by PortalSuspended during its COPY TO
+# STDOUT, then CopyData: a protocol error on both paths, not data on the fast one.
+fast("regress_copy_data_after_suspended", [7], PARSE + BIND + frame(b"H", struct.pack(">bhh", 0, 1, 0))
+     + SUSPENDED + frame(b"d", b""))

@@ -616,7 +616,13 @@ impl ConnectionCore {
             return None;
         }
         let front = self.pending.front()?;
-        if front.req != req || front.abandoned {
+        // As on the general path, CopyData belongs to an Execute or a simple query: a
+        // PortalSuspended or EmptyQueryResponse may have ended the Execute (leaving the COPY
+        // state set), and then it is the general path's protocol error.
+        if front.req != req
+            || front.abandoned
+            || !matches!(front.expect, Expect::Execute | Expect::SimpleQuery { .. })
+        {
             return None;
         }
         let (&tag, rest) = self.read_buf.split_first()?;
