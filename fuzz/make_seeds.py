@@ -232,3 +232,87 @@ loader("tid", 27, struct.pack(">IH", 16, 3))
 loader("pg_lsn", 3220, struct.pack(">Q", 0x1000000FF))
 loader("xml", 142, b"<a>\xc3\xa9</a>")
 loader("jsonpath", 4072, b"\x01$.a")
+
+# core_fast_paths: [setup][kind; setup % 4 + 1][chunk][server bytes], the requests' answers as a
+# server sends them (kinds: 0 simple query, 1 Parse/Bind/Describe/Execute/Sync, 2 Bind/Execute/
+# Sync, 3 Execute with a row limit, 4 COPY TO STDOUT, 5 COPY FROM STDIN, 6 pipelined Flush +
+# Describe statement, 7 extended COPY TO STDOUT + a second Execute; bit 7 abandons).
+def data_row(*values):
+    out = struct.pack(">h", len(values))
+    for v in values:
+        out += struct.pack(">i", -1) if v is None else struct.pack(">i", len(v)) + v
+    return frame(b"D", out)
+
+
+def fast(name, kinds, body, setup=0, chunk=0):
+    assert 1 <= len(kinds) <= 4
+    write("core_fast_paths", name, bytes([setup | (len(kinds) - 1)] + kinds + [chunk]) + body)
+
+
+PARSE, BIND, CLOSE, NO_DATA, SUSPENDED, COPY_DONE = (frame(t, b"") for t in [b"1", b"2", b"3", b"n", b"s", b"c"])
+IDLE, IN_TX, FAILED_TX = (frame(b"Z", s) for s in [b"I", b"T", b"E"])
+ROWS = (data_row(b"1", None, b"abc") + data_row() + data_row(None) + data_row(*[b"x" * 3] * 40)
+        + data_row(b"", b"\0\0\0\x07", None, None) + data_row(b"y" * 300))
+ERROR = frame(b"E", b"SERROR\0VERROR\0C22012\0Mdivision by zero\0Fint.c\0L841\0Rint4div\0\0")
+NOTICE = frame(b"N", b"SNOTICE\0VNOTICE\0C00000\0Mhi\0\0")
+T = frame(b"T", row_desc)
+
+
+def cc(tag):
+    return frame(b"C", cstr(tag))
+
+
+fast("cached_rows", [2], BIND + ROWS + cc("SELECT 6") + IDLE)
+fast("cached_rows_chunked", [2], BIND + ROWS + cc("SELECT 6") + IDLE, setup=0x10, chunk=0x83)
+fast("cached_rows_recv_slice", [2], BIND + ROWS + cc("SELECT 6") + IN_TX, setup=0x04, chunk=0x45)
+fast("cached_rows_unfilled_slice", [2], BIND + ROWS + cc("SELECT 6") + IDLE, setup=0x0c, chunk=7)
+fast("prepared", [1], PARSE + BIND + T + ROWS + cc("SELECT 6") + IDLE)
+fast("simple", [0], T + data_row(b"1") + cc("SELECT 1") + T + data_row(b"2") + cc("SELECT 1") + IDLE)
+fast("simple_empty", [0], frame(b"I", b"") + IDLE)
+fast("portal_suspended", [3], BIND + ROWS[:40] + SUSPENDED + CLOSE + IDLE)
+fast("dml_tags", [2, 2, 2], BIND + cc("INSERT 0 5") + IDLE + BIND + cc("UPDATE 12") + IN_TX
+     + BIND + cc("DELETE 0") + FAILED_TX)
+fast("copy_out", [4], frame(b"H", struct.pack(">bhh", 0, 1, 0)) + frame(b"d", b"1\n") + frame(b"d", b"")
+     + NOTICE + frame(b"d", b"333\n" * 50) + COPY_DONE + cc("COPY 3") + IDLE, chunk=9)
+fast("copy_out_binary", [4], frame(b"H", b"\x01" + struct.pack(">hhh", 2, 1, 1))
+     + frame(b"d", b"PGCOPY\n\xff\r\n\0" + bytes(8)) + frame(b"d", struct.pack(">hi", 2, 4) + bytes(4)
+                                                              + struct.pack(">i", -1))
+     + frame(b"d", struct.pack(">h", -1)) + COPY_DONE + cc("COPY 1") + IDLE)
+fast("copy_out_extended", [7], PARSE + BIND + frame(b"H", struct.pack(">bhh", 0, 1, 0)) + frame(b"d", b"a\n")
+     + COPY_DONE + cc("COPY 1") + BIND + data_row(b"7") + cc("SELECT 1") + IDLE)
+fast("copy_out_error", [4, 2], frame(b"H", struct.pack(">bhh", 0, 1, 0)) + frame(b"d", b"a\n") + ERROR
+     + IDLE + BIND + ROWS + cc("SELECT 6") + IDLE)
+fast("copy_in", [5, 2], frame(b"G", b"\0" + struct.pack(">hhh", 2, 0, 0)) + cc("COPY 1") + IDLE
+     + BIND + data_row(b"1") + cc("SELECT 1") + IDLE)
+fast("pipeline_flush", [6], PARSE + BIND + data_row(b"1") + cc("SELECT 1")
+     + frame(b"t", b"\0\0") + NO_DATA + CLOSE + IDLE)
+fast("error_mid_stream", [2, 2, 1], BIND + ROWS + ERROR + IDLE + BIND + ROWS + cc("SELECT 6") + IDLE
+     + PARSE + ERROR + IDLE)
+fast("error_in_pipeline", [6, 2], PARSE + ERROR + IDLE + BIND + data_row(b"1") + cc("SELECT 1") + IDLE)
+fast("abandoned", [2 | 0x80, 2, 0x40], BIND + ROWS + cc("SELECT 6") + IDLE + BIND + ROWS
+     + cc("SELECT 6") + IDLE + cc("BEGIN") + IN_TX + cc("ROLLBACK") + IDLE + cc("SELECT 1") + IDLE)
+fast("requeued", [2, 1], BIND + ROWS + cc("SELECT 6") + IDLE + PARSE + BIND + T + ROWS + cc("SELECT 6")
+     + IDLE + BIND + data_row(b"1") + cc("SELECT 1") + IDLE, setup=0x80, chunk=0x21)
+fast("notice_between_rows", [2], BIND + data_row(b"1") + NOTICE + frame(b"S", cstr("a") + cstr("b"))
+     + frame(b"A", struct.pack(">i", 1) + cstr("c") + cstr("p")) + data_row(b"2") + cc("SELECT 2") + IDLE)
+# Truncated and malformed: a stream cut short, then the routine messages broken one by one.
+whole = BIND + ROWS + cc("SELECT 6") + IDLE
+fast("truncated", [2], whole[:len(whole) // 2])
+fast("truncated_header", [2], BIND + b"D\0\0")
+for name, bad in [("row_missing_values", b"D\0\0\0\x06\0\x02"),
+                  ("row_value_too_long", b"D\0\0\0\x0c\0\x01\0\0\0\x09abc"),
+                  ("row_negative_count", b"D\0\0\0\x06\xff\xff"),
+                  ("row_trailing_bytes", b"D\0\0\0\x08\0\0xy"),
+                  ("row_bad_length_word", b"D\0\0\0\x02\0\0"),
+                  ("tag_without_nul", b"C\0\0\0\x08SELE"),
+                  ("tag_not_utf8", b"C\0\0\0\x07\xff\xfe\0"),
+                  ("ready_bad_status", b"Z\0\0\0\x05X"),
+                  ("ready_long", b"Z\0\0\0\x06II"),
+                  ("bind_complete_with_body", b"2\0\0\0\x05x"),
+                  ("huge_length", b"D\x7f\xff\xff\xff")]:
+    fast("malformed_" + name, [2], BIND + data_row(b"1") + bad + cc("SELECT 1") + IDLE)
+fast("malformed_copy_data", [4], frame(b"H", struct.pack(">bhh", 0, 1, 0)) + b"d\0\0\0\x02" + COPY_DONE)
+# Regression (found by this target): an Execute ended by PortalSuspended during its COPY TO
+# STDOUT, then CopyData: a protocol error on both paths, not data on the fast one.
+fast("regress_copy_data_after_suspended", [7], PARSE + BIND + frame(b"H", struct.pack(">bhh", 0, 1, 0))
+     + SUSPENDED + frame(b"d", b""))

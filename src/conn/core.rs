@@ -103,6 +103,9 @@ pub struct ConnectionCore {
     deferred: VecDeque<Event>,
     /// Bytes written so far (for [`Mark`]).
     transmitted: u64,
+    /// Fuzzing only: the fast paths are off (see `set_general_path_only`).
+    #[cfg(fuzzing)]
+    general_path_only: bool,
 }
 
 /// Requests encoded without a core, to be queued with [`ConnectionCore::send_detached`]: lets
@@ -294,6 +297,8 @@ impl ConnectionCore {
             retry: None,
             deferred,
             transmitted: 0,
+            #[cfg(fuzzing)]
+            general_path_only: false,
         })
     }
 
@@ -560,6 +565,10 @@ impl ConnectionCore {
     /// as always). A malformed DataRow or CommandComplete body is the decode error the general
     /// path would report, and closes the core the same way.
     fn take_routine_response(&mut self) -> Option<Result<Option<Event>, Error>> {
+        #[cfg(fuzzing)]
+        if self.general_path_only {
+            return None;
+        }
         if self.skipping
             || self.copy != Copy::None
             || self.slice_base.is_some()
@@ -700,6 +709,10 @@ impl ConnectionCore {
     /// the front of the read buffer, when the COPY fast path may take them: a COPY TO STDOUT
     /// of `req` is on, and nothing else is waiting to be reported.
     fn copy_frames_len(&self, req: RequestId, max: usize) -> Option<usize> {
+        #[cfg(fuzzing)]
+        if self.general_path_only {
+            return None;
+        }
         if self.copy != Copy::Out
             || self.skipping
             || !self.deferred.is_empty()
@@ -709,7 +722,13 @@ impl ConnectionCore {
             return None;
         }
         let front = self.pending.front()?;
-        if front.req != req || front.abandoned {
+        // As on the general path, CopyData belongs to an Execute or a simple query: a
+        // PortalSuspended or EmptyQueryResponse may have ended the Execute (leaving the COPY
+        // state set), and then it is the general path's protocol error.
+        if front.req != req
+            || front.abandoned
+            || !matches!(front.expect, Expect::Execute | Expect::SimpleQuery { .. })
+        {
             return None;
         }
         let (mut end, mut count) = (0, 0);
@@ -728,6 +747,16 @@ impl ConnectionCore {
             count += 1;
         }
         (count > 0).then_some(end)
+    }
+
+    /// Fuzzing only: with `on`, [`poll_event`](Self::poll_event) skips its fast path and
+    /// [`take_copy_data`](Self::take_copy_data) and
+    /// [`take_copy_frames`](Self::take_copy_frames) always return `None`, so that a differential
+    /// fuzz target can check the fast paths against the general path.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn set_general_path_only(&mut self, on: bool) {
+        self.general_path_only = on;
     }
 
     // ----- commands -----------------------------------------------------------------------

@@ -575,6 +575,42 @@ fn copy_out_frames_hold_every_complete_data_message_in_order() {
     assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyDone".to_owned())]);
 }
 
+/// A PortalSuspended or EmptyQueryResponse that ends an Execute during its COPY TO STDOUT
+/// leaves the next entry (here the Sync) at the front: CopyData is then a protocol violation
+/// on the general path, and `take_copy_data` must not hand it out either (found by the
+/// `core_fast_paths` fuzz target).
+#[test]
+fn copy_data_after_the_execute_ended_is_not_taken_on_the_fast_path() {
+    for end in [BackendMessage::PortalSuspended, BackendMessage::EmptyQueryResponse] {
+        let mut core = ready_core();
+        let req = core
+            .send_request(|r| {
+                r.parse("", "COPY t TO STDOUT", &[])?;
+                r.bind::<[Option<&[u8]>]>("", "", &[], &[], &[])?;
+                r.execute("", 0)?;
+                r.sync()
+            })
+            .unwrap();
+        clear_transmit(&mut core);
+        core.handle_input_bytes(&bytes_of(&[
+            BackendMessage::ParseComplete,
+            BackendMessage::BindComplete,
+            BackendMessage::CopyOutResponse(
+                CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
+            ),
+            end,
+            BackendMessage::CopyData(Bytes::from_static(b"x\n")),
+        ]));
+        let events = [(); 4].map(|()| core.poll_event().unwrap());
+        assert!(events.iter().all(Option::is_some), "{events:?}");
+        assert_eq!(core.take_copy_data(req), None);
+        assert!(core.take_copy_frames(req).is_none());
+        let err = core.poll_event().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err:?}");
+        assert!(core.is_closed());
+    }
+}
+
 /// The fast path for a statement's usual answer (`take_routine_response`) reports a malformed
 /// body the way the general path does: a decode error that closes the core.
 #[test]
