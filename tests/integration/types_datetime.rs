@@ -122,7 +122,12 @@ dual_test! {
         check!("timestamptz", TimestampTz, timestamps().into_iter().map(TimestampTz::from_utc));
         check!("time", Time, times());
         check!("timetz", TimeTz, time_tzs());
-        check!("interval", Interval, intervals());
+        // Before PostgreSQL 15, the text output of an interval keeps its hours in an int: more
+        // than 2^31 - 1 hours is "interval out of range" there (binary is fine).
+        let printable = |i: &Interval| {
+            version >= 150_000 || (i.micros / 3_600_000_000).unsigned_abs() <= i32::MAX as u64
+        };
+        check!("interval", Interval, intervals().into_iter().filter(printable));
         if version >= 170_000 {
             check!("interval", Interval, [Interval::INFINITY, Interval::NEG_INFINITY]);
         }
