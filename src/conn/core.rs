@@ -565,22 +565,7 @@ impl ConnectionCore {
     /// as always). A malformed DataRow or CommandComplete body is the decode error the general
     /// path would report, and closes the core the same way.
     fn take_routine_response(&mut self) -> Option<Result<Option<Event>, Error>> {
-        #[cfg(fuzzing)]
-        if self.general_path_only {
-            return None;
-        }
-        if self.skipping
-            || self.copy != Copy::None
-            || self.slice_base.is_some()
-            || !self.deferred.is_empty()
-            || !matches!(self.state, State::Ready)
-        {
-            return None;
-        }
-        let front = self.pending.front()?;
-        if front.abandoned {
-            return None;
-        }
+        let front = self.fast_path_front(Copy::None)?;
         let (req, expect) = (front.req, front.expect);
         let Some((&tag, rest)) = self.read_buf.split_first() else {
             return Some(Ok(None));
@@ -641,16 +626,8 @@ impl ConnectionCore {
     /// reading a row in place saves cutting a shared [`Bytes`] out of the buffer for it.
     #[inline]
     pub(crate) fn peek_data_row(&self, req: RequestId) -> Option<&[u8]> {
-        if self.skipping
-            || self.copy != Copy::None
-            || self.slice_base.is_some()
-            || !self.deferred.is_empty()
-            || !matches!(self.state, State::Ready)
-        {
-            return None;
-        }
-        let front = self.pending.front()?;
-        if front.req != req || front.abandoned || front.expect != Expect::Execute {
+        let front = self.fast_path_front(Copy::None)?;
+        if front.req != req || front.expect != Expect::Execute {
             return None;
         }
         let (&tag, rest) = self.read_buf.split_first()?;
@@ -675,6 +652,29 @@ impl ConnectionCore {
         if len >= 4 && rest.len() >= len {
             self.read_buf.advance(1 + len);
         }
+    }
+
+    /// The request at the front of the queue, when a fast path (one that reads the front
+    /// message straight from the buffer, skipping `poll_event`'s decode and routing) may
+    /// answer for it: no error skip in progress, nothing deferred, no unfilled read slice, the
+    /// ready state, the COPY state `copy`, and the request not abandoned. Every fast path
+    /// starts here, so they all step aside in the same situations (and all of them under the
+    /// fuzzing switch `set_general_path_only`).
+    #[inline]
+    fn fast_path_front(&self, copy: Copy) -> Option<&Pending> {
+        #[cfg(fuzzing)]
+        if self.general_path_only {
+            return None;
+        }
+        if self.skipping
+            || self.copy != copy
+            || self.slice_base.is_some()
+            || !self.deferred.is_empty()
+            || !matches!(self.state, State::Ready)
+        {
+            return None;
+        }
+        self.pending.front().filter(|front| !front.abandoned)
     }
 
     /// Takes the complete message of length word `len` off the read buffer; returns its body.
@@ -709,25 +709,11 @@ impl ConnectionCore {
     /// the front of the read buffer, when the COPY fast path may take them: a COPY TO STDOUT
     /// of `req` is on, and nothing else is waiting to be reported.
     fn copy_frames_len(&self, req: RequestId, max: usize) -> Option<usize> {
-        #[cfg(fuzzing)]
-        if self.general_path_only {
-            return None;
-        }
-        if self.copy != Copy::Out
-            || self.skipping
-            || !self.deferred.is_empty()
-            || self.slice_base.is_some()
-            || !matches!(self.state, State::Ready)
-        {
-            return None;
-        }
-        let front = self.pending.front()?;
+        let front = self.fast_path_front(Copy::Out)?;
         // As on the general path, CopyData belongs to an Execute or a simple query: a
         // PortalSuspended or EmptyQueryResponse may have ended the Execute (leaving the COPY
         // state set), and then it is the general path's protocol error.
-        if front.req != req
-            || front.abandoned
-            || !matches!(front.expect, Expect::Execute | Expect::SimpleQuery { .. })
+        if front.req != req || !matches!(front.expect, Expect::Execute | Expect::SimpleQuery { .. })
         {
             return None;
         }

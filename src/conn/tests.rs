@@ -496,6 +496,18 @@ fn fatal_report_for_an_abandoned_request_closes_at_once() {
     assert_eq!(err.code().map(|c| c.code()), Some("57P01"));
 }
 
+/// A ready core with a text COPY TO STDOUT started (its CopyOutResponse handled).
+fn copy_out_started() -> (ConnectionCore, RequestId) {
+    let mut core = ready_core();
+    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
+    clear_transmit(&mut core);
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
+        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
+    )]));
+    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyOut".to_owned())]);
+    (core, req)
+}
+
 #[test]
 fn copy_out_data_fast_path_agrees_with_events() {
     let mut core = ready_core();
@@ -504,13 +516,7 @@ fn copy_out_data_fast_path_agrees_with_events() {
     // Nothing before the COPY started.
     core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyData(Bytes::from_static(b"x"))]));
     assert_eq!(core.take_copy_data(req), None);
-    let mut core = ready_core();
-    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
-    clear_transmit(&mut core);
-    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
-        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
-    )]));
-    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyOut".to_owned())]);
+    let (mut core, req) = copy_out_started();
     let stream = bytes_of(&[
         BackendMessage::CopyData(Bytes::from_static(b"1\n")),
         BackendMessage::CopyData(Bytes::from_static(b"22\n")),
@@ -537,13 +543,7 @@ fn copy_out_data_fast_path_agrees_with_events() {
 
 #[test]
 fn copy_out_frames_hold_every_complete_data_message_in_order() {
-    let mut core = ready_core();
-    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
-    clear_transmit(&mut core);
-    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
-        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
-    )]));
-    assert_eq!(responses(&drain(&mut core)), vec![(req.get(), "CopyOut".to_owned())]);
+    let (mut core, req) = copy_out_started();
     let stream = bytes_of(&[
         BackendMessage::CopyData(Bytes::from_static(b"1\n")),
         BackendMessage::CopyData(Bytes::new()),
