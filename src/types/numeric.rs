@@ -274,12 +274,21 @@ impl Numeric {
             }
         };
         // At most 32768 + 4096 digits by construction, so this fits in 16 bits.
-        buf.put_u16(u16::try_from(ndigits).unwrap_or(u16::MAX));
-        buf.put_i16(weight);
-        buf.put_u16(sign);
-        buf.put_u16(dscale);
-        for &d in digits {
-            buf.put_u16(d);
+        let header = [u16::try_from(ndigits).unwrap_or(u16::MAX), weight as u16, sign, dscale];
+        // The usual case (a value of up to 16 decimal digits before and after the point) is
+        // laid out on the stack and appended at once; longer ones word by word.
+        let mut out = [0_u8; 2 * (4 + INLINE)];
+        let words = header.iter().chain(digits);
+        if ndigits <= INLINE {
+            for (slot, word) in out.chunks_exact_mut(2).zip(words) {
+                slot.copy_from_slice(&word.to_be_bytes());
+            }
+            buf.put_slice(out.get(..2 * (4 + ndigits)).unwrap_or_default());
+        } else {
+            buf.reserve(2 * (4 + ndigits));
+            for &word in words {
+                buf.put_u16(word);
+            }
         }
     }
 
