@@ -710,9 +710,7 @@ impl ConnectionCore {
     /// of `req` is on, and nothing else is waiting to be reported.
     fn copy_frames_len(&self, req: RequestId, max: usize) -> Option<usize> {
         let front = self.fast_path_front(Copy::Out)?;
-        // As on the general path, CopyData belongs to an Execute or a simple query: a
-        // PortalSuspended or EmptyQueryResponse may have ended the Execute (leaving the COPY
-        // state set), and then it is the general path's protocol error.
+        // As on the general path, CopyData belongs to an Execute or a simple query.
         if front.req != req || !matches!(front.expect, Expect::Execute | Expect::SimpleQuery { .. })
         {
             return None;
@@ -1145,11 +1143,17 @@ impl ConnectionCore {
                 self.copy = Copy::None;
                 Response::CommandComplete(c)
             }
-            (Expect::Execute | Expect::SimpleQuery { .. }, M::EmptyQueryResponse) => {
+            // Neither can end a COPY (CopyDone or an error does): during one, they are the
+            // catch-all's protocol error below, not the end of the Execute.
+            (Expect::Execute | Expect::SimpleQuery { .. }, M::EmptyQueryResponse)
+                if self.copy == Copy::None =>
+            {
                 pop = expect == Expect::Execute;
                 Response::EmptyQuery
             }
-            (Expect::Execute, M::PortalSuspended) => Response::PortalSuspended,
+            (Expect::Execute, M::PortalSuspended) if self.copy == Copy::None => {
+                Response::PortalSuspended
+            }
             (Expect::Execute | Expect::SimpleQuery { .. }, M::CopyInResponse(c)) => {
                 pop = false;
                 if expect == (Expect::SimpleQuery { copy_in: true }) && !abandoned {
