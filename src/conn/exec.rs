@@ -374,6 +374,9 @@ impl RowFeed {
         &mut self,
         core: &mut ConnectionCore,
     ) -> Option<Result<T, Error>> {
+        if !T::READS_IN_PLACE {
+            return None;
+        }
         let columns = self.collector.row_columns()?;
         let body = core.peek_data_row(self.req)?;
         let item = T::from_data_row_in_place(columns, body)?;

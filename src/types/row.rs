@@ -645,6 +645,12 @@ pub trait FromRow: Sized {
         Self::from_row(&Row::new(columns.clone(), data)?)
     }
 
+    /// An implementation detail of typed streaming, not meant to be set outside pgtusk: true
+    /// when [`from_data_row_in_place`](Self::from_data_row_in_place) reads rows (tuples), so
+    /// that streams of other types do not even look at the read buffer for it.
+    #[doc(hidden)]
+    const READS_IN_PLACE: bool = false;
+
     /// An implementation detail of typed streaming, not meant to be implemented outside
     /// pgtusk: builds the value from the body of a DataRow still in the read buffer, not yet
     /// validated. `None` means "use [`from_data_row`](Self::from_data_row)": the type does not
@@ -760,6 +766,8 @@ macro_rules! tuple_from_row {
             /// count, each length, nothing after the last value. A load error is returned only
             /// for a well-formed row (else the usual path reports the malformed row instead,
             /// as it would have before loading anything).
+            const READS_IN_PLACE: bool = true;
+
             #[inline]
             fn from_data_row_in_place(
                 columns: &Arc<Columns>,
