@@ -78,6 +78,16 @@ enum Copy {
 ///
 /// A decode error or a protocol violation is fatal: the core moves to closed and returns the
 /// same error from every later call. A server ErrorResponse is scoped to its request.
+///
+/// # Fast paths
+///
+/// `poll_event` answers the routine messages of a request (ParseComplete, BindComplete,
+/// DataRow, CommandComplete, ReadyForQuery) straight from the read buffer, and a COPY TO
+/// STDOUT reader can take data without events: [`take_copy_data`](Self::take_copy_data) one
+/// payload at a time, [`take_copy_frames`](Self::take_copy_frames) every complete one at once.
+/// They give exactly what the general decode-and-route path gives and step aside whenever
+/// anything else is going on; the `core_fast_paths` fuzz target checks both against each
+/// other on arbitrary input.
 pub struct ConnectionCore {
     state: State,
     read_buf: BytesMut,
