@@ -330,7 +330,7 @@ impl CopyOut<'_> {
     /// The next chunk of data (one CopyData message), `None` at the end, or the server's
     /// error (once; then `None`).
     pub fn next_chunk(&mut self) -> Option<Result<Bytes, Error>> {
-        if let Some(rest) = self.s.take_leftover() {
+        if let Some(rest) = self.s.take_buffered() {
             return Some(Ok(rest));
         }
         loop {

@@ -495,7 +495,7 @@ impl CopyOut<'_> {
     }
 
     fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
-        if let Some(rest) = self.s.take_leftover() {
+        if let Some(rest) = self.s.take_buffered() {
             return Poll::Ready(Some(Ok(rest)));
         }
         let conn = &mut *self.conn;

@@ -237,15 +237,10 @@ impl Iterator for CopyFrames {
             self.frames.clear();
             return None;
         }
-        if end == self.frames.len() {
-            // The last one takes the rest, so nothing here still holds the read buffer: with
-            // every payload dropped, the core's next read reuses its memory.
-            let mut last = std::mem::take(&mut self.frames);
-            last.advance(5);
-            return Some(last);
-        }
-        let payload = self.frames.slice(5..end);
-        self.frames.advance(end);
+        // `split_to` gives the last one the rest, so nothing here still holds the read buffer
+        // afterwards: with every payload dropped, the core's next read reuses its memory.
+        let mut payload = self.frames.split_to(end);
+        payload.advance(5);
         Some(payload)
     }
 }

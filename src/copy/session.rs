@@ -448,17 +448,27 @@ impl CopyOutSession {
             return None;
         }
         loop {
-            match self.frames.next() {
-                Some(data) if data.is_empty() => {}
-                Some(data) => return Some(data),
-                None => self.frames = core.take_copy_frames(self.req)?,
+            if let Some(data) = self.next_frame() {
+                return Some(data);
             }
+            self.frames = core.take_copy_frames(self.req)?;
         }
     }
 
-    /// What a reader left of the last chunk.
-    pub(crate) fn take_leftover(&mut self) -> Option<Bytes> {
-        (!self.leftover.is_empty()).then(|| std::mem::take(&mut self.leftover))
+    /// The next non-empty payload of the CopyData messages already taken off the core.
+    fn next_frame(&mut self) -> Option<Bytes> {
+        self.frames.find(|data| !data.is_empty())
+    }
+
+    /// What the session already holds for the caller, before anything else: the rest of a
+    /// chunk a reader did not consume, else the next payload taken off the core earlier (no
+    /// state to check for those: the request cannot have ended behind them).
+    pub(crate) fn take_buffered(&mut self) -> Option<Bytes> {
+        if self.leftover.is_empty() {
+            self.next_frame()
+        } else {
+            Some(std::mem::take(&mut self.leftover))
+        }
     }
 
     /// Keeps the part of a chunk a reader did not consume.
