@@ -93,11 +93,7 @@ impl Slot {
         }
         s.responses.push_back(r);
         // Taking the waker wakes the caller once for everything delivered before it runs.
-        let waker = s.waker.take();
-        drop(s);
-        if let Some(w) = waker {
-            w.wake();
-        }
+        wake_caller(s);
         true
     }
 
@@ -106,11 +102,16 @@ impl Slot {
         let mut s = lock(&self.0);
         s.responses.extend(error.map(Err));
         s.closed = true;
-        let waker = s.waker.take();
-        drop(s);
-        if let Some(w) = waker {
-            w.wake();
-        }
+        wake_caller(s);
+    }
+}
+
+/// Wakes the caller waiting on a slot, if any, after releasing the slot's lock.
+fn wake_caller(mut s: MutexGuard<'_, SlotState>) {
+    let waker = s.waker.take();
+    drop(s);
+    if let Some(w) = waker {
+        w.wake();
     }
 }
 

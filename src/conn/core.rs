@@ -643,20 +643,13 @@ impl ConnectionCore {
         rest.get(4..len as usize)
     }
 
-    /// Drops the DataRow [`peek_data_row`](Self::peek_data_row) returned from the read buffer,
-    /// as `poll_event` would have taken it. Does nothing when no complete DataRow is at the
-    /// front.
+    /// Drops from the read buffer the DataRow whose body (of `body_len` bytes)
+    /// [`peek_data_row`](Self::peek_data_row) just returned, as `poll_event` would have taken
+    /// it. The header was checked by the peek, so it is not parsed again.
     #[inline]
-    pub(crate) fn consume_data_row(&mut self) {
-        let Some((&b'D', rest)) = self.read_buf.split_first() else {
-            return;
-        };
-        let Some(len) = rest.first_chunk::<4>().map(|w| u32::from_be_bytes(*w) as usize) else {
-            return;
-        };
-        if len >= 4 && rest.len() >= len {
-            self.read_buf.advance(1 + len);
-        }
+    pub(crate) fn consume_data_row(&mut self, body_len: usize) {
+        let frame = body_len.saturating_add(5).min(self.read_buf.len());
+        self.read_buf.advance(frame);
     }
 
     /// The request at the front of the queue, when a fast path (one that reads the front

@@ -379,8 +379,9 @@ impl RowFeed {
         }
         let columns = self.collector.row_columns()?;
         let body = core.peek_data_row(self.req)?;
+        let body_len = body.len();
         let item = T::from_data_row_in_place(columns, body)?;
-        core.consume_data_row();
+        core.consume_data_row(body_len);
         if item.is_err() {
             self.done = true;
         }
