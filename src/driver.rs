@@ -151,3 +151,35 @@ pub(crate) fn configure_tcp(sock: &socket2::SockRef<'_>, config: &Config) -> Res
     }
     Ok(())
 }
+
+/// How long a read under a batching threshold may wait for the threshold's bytes before it
+/// takes what has arrived (see [`ConnectionCore::read_wake_threshold`]).
+///
+/// [`ConnectionCore::read_wake_threshold`]: crate::conn::ConnectionCore::read_wake_threshold
+pub(crate) const READ_BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Sets a TCP socket's receive low-water mark: the kernel wakes a reader (and epoll reports
+/// it readable) only once `bytes` are queued; a non-blocking read still returns whatever is
+/// there. Linux signals readiness at once if lowering the mark satisfies it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
+pub(crate) fn set_recv_lowat(
+    sock: std::os::fd::BorrowedFd<'_>,
+    bytes: usize,
+) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the descriptor is borrowed, so it stays open for the call; the option value is
+    // a c_int that lives on this stack frame, and `len` is its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVLOWAT,
+            (&raw const value).cast(),
+            len,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}

@@ -68,12 +68,12 @@ fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error
 
 /// Reads once from the socket into the core, through `scratch`: a buffer kept across reads so
 /// that no read has to zero memory first (copying the bytes that arrived costs less than
-/// zeroing the whole read window, and nothing here may use `unsafe`).
+/// zeroing the whole read window). Returns how many bytes came.
 fn fill(
     core: &mut ConnectionCore,
     stream: &mut Stream,
     scratch: &mut Vec<u8>,
-) -> Result<(), Error> {
+) -> Result<usize, Error> {
     let want = core.read_size_hint();
     if scratch.len() < want {
         scratch.resize(want, 0);
@@ -98,7 +98,7 @@ fn fill(
     } else {
         core.handle_input_bytes(window.get(..n).unwrap_or_default());
     }
-    Ok(())
+    Ok(n)
 }
 
 /// A blocking connection to a PostgreSQL server.
@@ -119,6 +119,12 @@ pub struct Connection {
     deadline: Option<Instant>,
     /// The call in progress timed out and its statement was cancelled.
     timed_out: bool,
+    /// Read batching is on (the `read_batching` parameter, over TCP on Linux).
+    read_batching: bool,
+    /// The receive low-water mark the socket has now (1: wake on any byte).
+    lowat: usize,
+    /// The read timeout the call in progress asked for (a batched read shortens it).
+    read_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -146,6 +152,9 @@ impl Connection {
             query_timeout: None,
             deadline: None,
             timed_out: false,
+            read_batching: config.get_read_batching(),
+            lowat: 1,
+            read_timeout: None,
         }
     }
 
@@ -153,8 +162,62 @@ impl Connection {
         flush(&mut self.core, &mut self.stream)
     }
 
+    /// Reads once, batched when the core says an answer is streaming in bulk
+    /// ([`ConnectionCore::read_wake_threshold`]): the socket's low-water mark then lets the
+    /// kernel gather that many bytes before it wakes this thread, and the read timeout
+    /// (`READ_BATCH_WAIT` at most) bounds the wait for an answer that ends short of it.
     fn fill(&mut self) -> Result<(), Error> {
-        fill(&mut self.core, &mut self.stream, &mut self.scratch)
+        let want = if self.read_batching { self.core.read_wake_threshold() } else { 1 };
+        if want != self.lowat {
+            self.set_lowat(want)?;
+        }
+        if self.lowat == 1 {
+            return fill(&mut self.core, &mut self.stream, &mut self.scratch).map(drop);
+        }
+        let window = self.core.read_size_hint();
+        let expired = match fill(&mut self.core, &mut self.stream, &mut self.scratch) {
+            // A read that stopped short of what it waited for ended by the timeout (TLS
+            // returns plaintext in records, so there only the timeout error tells).
+            Ok(n) => !self.stream.is_tls() && n < self.lowat.min(window),
+            Err(e) if e.kind() == ErrorKind::Timeout || is_would_block(&e) => true,
+            Err(e) => return Err(e),
+        };
+        if expired {
+            self.core.read_batch_expired();
+        }
+        Ok(())
+    }
+
+    fn set_lowat(&mut self, bytes: usize) -> Result<(), Error> {
+        match self.stream.set_recv_lowat(bytes) {
+            Ok(true) => {
+                self.lowat = bytes;
+                self.apply_read_timeout()
+            }
+            // No TCP socket under this stream, or the kernel refused: read unbatched (a mark
+            // that could not be lowered keeps its bounded waits).
+            Ok(false) | Err(_) => {
+                self.read_batching = false;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets the read timeout a call wants (`None`: block until data comes).
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        self.read_timeout = timeout;
+        self.apply_read_timeout()
+    }
+
+    /// The socket's read timeout: the call's own, shortened to `READ_BATCH_WAIT` while reads
+    /// are batched.
+    fn apply_read_timeout(&mut self) -> Result<(), Error> {
+        let timeout = match self.read_timeout {
+            _ if self.lowat == 1 => self.read_timeout,
+            Some(t) => Some(t.min(driver::READ_BATCH_WAIT)),
+            None => Some(driver::READ_BATCH_WAIT),
+        };
+        Ok(self.stream.set_read_timeout(timeout)?)
     }
 
     fn session_event(&mut self, ev: Event) {
@@ -191,14 +254,14 @@ impl Connection {
         if left.is_zero() {
             self.deadline = None;
             self.timed_out = true;
-            self.stream.set_read_timeout(None)?;
+            self.set_read_timeout(None)?;
             if let Some(token) = &self.cancel {
                 // Best effort: the statement may have finished meanwhile.
                 let _ = token.cancel_blocking();
             }
             return Ok(());
         }
-        self.stream.set_read_timeout(Some(left))?;
+        self.set_read_timeout(Some(left))?;
         match self.fill() {
             Err(e) if e.kind() == ErrorKind::Timeout || is_would_block(&e) => Ok(()),
             other => other,
@@ -208,7 +271,7 @@ impl Connection {
     /// Ends a call's timeout: the error to return instead of the call's own, if it timed out.
     fn end_deadline(&mut self) -> Option<Error> {
         if self.deadline.take().is_some() {
-            let _ = self.stream.set_read_timeout(None);
+            let _ = self.set_read_timeout(None);
         }
         std::mem::take(&mut self.timed_out).then(|| {
             let limit = self.query_timeout.unwrap_or_default();
@@ -529,9 +592,9 @@ impl Connection {
                     if left.is_zero() {
                         return Ok(None);
                     }
-                    self.stream.set_read_timeout(Some(left))?;
+                    self.set_read_timeout(Some(left))?;
                     let r = self.fill();
-                    self.stream.set_read_timeout(None)?;
+                    self.set_read_timeout(None)?;
                     match r {
                         Err(e) if e.kind() == ErrorKind::Timeout || is_would_block(&e) => {
                             return Ok(self.notifications.pop_front());

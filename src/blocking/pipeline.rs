@@ -85,7 +85,7 @@ impl Connection {
             self.stream.set_nonblocking(false)?;
             match read {
                 Err(e) if super::is_would_block(&e) => {}
-                other => other?,
+                other => _ = other?,
             }
             if self.core.is_closed() {
                 return Err(self.core.fatal_error().cloned().unwrap_or_else(|| {

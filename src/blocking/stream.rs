@@ -49,6 +49,37 @@ impl Stream {
         }
     }
 
+    /// Sets the receive low-water mark of the TCP socket under the stream (read batching, see
+    /// [`crate::driver::set_recv_lowat`]). `Ok(false)`: there is none to set (a Unix socket, or
+    /// a platform without Linux's semantics).
+    pub(crate) fn set_recv_lowat(&self, bytes: usize) -> io::Result<bool> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            use std::os::fd::AsFd;
+            let fd = match self {
+                Self::Tcp(s) => s.as_fd(),
+                #[cfg(feature = "rustls")]
+                Self::Tls(s) => s.sock.as_fd(),
+                Self::Unix(_) => return Ok(false),
+            };
+            crate::driver::set_recv_lowat(fd, bytes).map(|()| true)
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            let _ = bytes;
+            Ok(false)
+        }
+    }
+
+    /// True for a TLS stream (whose reads return plaintext, not what the socket gave).
+    pub(crate) fn is_tls(&self) -> bool {
+        #[cfg(feature = "rustls")]
+        if let Self::Tls(_) = self {
+            return true;
+        }
+        false
+    }
+
     /// Shuts the socket down in both directions.
     pub(crate) fn shutdown(&self) {
         let _ = match self {

@@ -525,9 +525,14 @@ impl CopyOut<'_> {
                 None => {
                     let (core, stream) = (&mut conn.core, &mut conn.stream);
                     let io = if core.wants_write() || conn.unflushed {
-                        ready!(super::poll_write_out(core, stream, &mut conn.unflushed, cx))
+                        ready!(super::poll_write_out(
+                            core,
+                            &mut stream.stream,
+                            &mut conn.unflushed,
+                            cx
+                        ))
                     } else {
-                        ready!(super::poll_fill(core, stream, cx))
+                        ready!(super::poll_fill_batched(core, stream, cx))
                     };
                     if let Err(e) = io {
                         return Poll::Ready(Some(Err(self.s.stop(e))));

@@ -42,7 +42,7 @@ pub use pipeline::Pipeline;
 pub use shared::Client;
 pub use transaction::{Transaction, TransactionBuilder};
 
-use stream::Stream;
+use stream::{Stream, Transport};
 
 /// Writes everything the core has queued (and flushes the transport after a write): ready
 /// once nothing is left to write. A write error closes the core.
@@ -115,6 +115,39 @@ fn poll_fill(
     Poll::Ready(Ok(()))
 }
 
+/// Reads once, batched when the core says an answer streams in bulk
+/// ([`ConnectionCore::read_wake_threshold`]): the socket's low-water mark then lets the kernel
+/// gather that many bytes before it wakes the task, and the transport's timer bounds a wait
+/// for an answer that ends short of it (`READ_BATCH_WAIT`).
+fn poll_fill_batched(
+    core: &mut ConnectionCore,
+    transport: &mut Transport,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    let want = transport.wanted_lowat(core.read_wake_threshold());
+    // On failure batching stops (`wanted_lowat` is 1 from now on), and a mark that could
+    // not be lowered keeps its waits bounded below.
+    let _ = transport.set_lowat(want);
+    let polled = poll_fill(core, &mut transport.stream, cx);
+    if polled.is_ready() || transport.lowat() == 1 {
+        transport.read_done();
+        return polled;
+    }
+    if !transport.poll_wait_expired(cx) {
+        return Poll::Pending;
+    }
+    // The answer stopped short of the mark: take what came (lowering the mark makes the
+    // kernel report it readable) and wake on any byte until another bulk run.
+    core.read_batch_expired();
+    let want = transport.wanted_lowat(core.read_wake_threshold());
+    if let Err(e) = transport.set_lowat(want) {
+        let e = Error::from(e);
+        core.handle_transport_error(e.clone());
+        return Poll::Ready(Err(e));
+    }
+    poll_fill(core, &mut transport.stream, cx)
+}
+
 /// Writes everything the core has queued.
 async fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     let mut unflushed = false;
@@ -140,7 +173,7 @@ async fn fill(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Erro
 /// ```
 pub struct Connection {
     core: ConnectionCore,
-    stream: Stream,
+    stream: Transport,
     exec: Exec,
     /// The request a call was waiting for when its future was dropped.
     in_flight: Option<RequestId>,
@@ -167,7 +200,7 @@ impl Connection {
     ) -> Self {
         Self {
             core,
-            stream,
+            stream: Transport::new(stream, config.get_read_batching()),
             exec: Exec::new(config, driver::random_seed()),
             in_flight: None,
             unflushed: false,
@@ -186,18 +219,18 @@ impl Connection {
 
     async fn flush(&mut self) -> Result<(), Error> {
         let Self { core, stream, unflushed, .. } = self;
-        poll_fn(|cx| poll_write_out(core, stream, unflushed, cx)).await
+        poll_fn(|cx| poll_write_out(core, &mut stream.stream, unflushed, cx)).await
     }
 
     async fn fill(&mut self) -> Result<(), Error> {
         let Self { core, stream, .. } = self;
-        poll_fn(|cx| poll_fill(core, stream, cx)).await
+        poll_fn(|cx| poll_fill_batched(core, stream, cx)).await
     }
 
     /// Writes what is queued, then reads once.
     fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        ready!(poll_write_out(&mut self.core, &mut self.stream, &mut self.unflushed, cx))?;
-        poll_fill(&mut self.core, &mut self.stream, cx)
+        ready!(poll_write_out(&mut self.core, &mut self.stream.stream, &mut self.unflushed, cx))?;
+        poll_fill_batched(&mut self.core, &mut self.stream, cx)
     }
 
     /// Handles an event that is not a response to a request.

@@ -36,7 +36,7 @@ use crate::error::{Error, ErrorKind};
 use crate::types::{FromRow, Loader, Params, Row};
 
 use super::Connection;
-use super::stream::Stream;
+use super::stream::Transport;
 
 /// Finished calls' slots kept for reuse (more are freed).
 const SPARE_SLOTS: usize = 64;
@@ -450,7 +450,7 @@ fn refuse_copy(sql: &str) -> Result<(), Error> {
 /// the task waiting for it.
 async fn drive(
     mut core: ConnectionCore,
-    mut stream: Stream,
+    mut stream: Transport,
     inner: Arc<Mutex<Inner>>,
     mut notices: NoticeHandler,
 ) {
@@ -490,7 +490,7 @@ async fn drive(
         }
         if !jobs_open && routes.is_empty() && !core.wants_write() {
             let _ = core.send_terminate();
-            let _ = super::flush(&mut core, &mut stream).await;
+            let _ = super::flush(&mut core, &mut stream.stream).await;
             break None;
         }
         // Wait for new requests, room to write, or bytes to read.

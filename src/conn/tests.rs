@@ -653,3 +653,54 @@ fn drain_until_err(core: &mut ConnectionCore) {
         }
     }
 }
+
+#[test]
+fn reads_are_batched_only_while_one_answer_streams_in_bulk() {
+    let (mut core, req) = copy_out_started();
+    assert_eq!(core.read_wake_threshold(), 1);
+    let chunk = bytes_of(&[BackendMessage::CopyData(Bytes::from(vec![b'x'; 64 * 1024 - 5]))]);
+    let feed = |core: &mut ConnectionCore, n: usize| {
+        for _ in 0..n {
+            core.handle_input_bytes(&chunk);
+            while core.take_copy_data(req).is_some() {}
+        }
+    };
+    // Up to 4 MiB: every byte wakes the reader.
+    feed(&mut core, 63);
+    assert_eq!(core.read_wake_threshold(), 1);
+    feed(&mut core, 1);
+    assert_eq!(core.read_wake_threshold(), 64 * 1024);
+    // A bounded wait that ran out: back to waking on any byte, for another 4 MiB.
+    core.read_batch_expired();
+    assert_eq!(core.read_wake_threshold(), 1);
+    feed(&mut core, 63);
+    assert_eq!(core.read_wake_threshold(), 1);
+    feed(&mut core, 1);
+    assert_eq!(core.read_wake_threshold(), 64 * 1024);
+    // The answer ends: nothing is owed, so a wait (for notifications, say) wakes on any byte.
+    core.handle_input_bytes(&bytes_of(&[
+        BackendMessage::CopyDone,
+        BackendMessage::CommandComplete(CommandComplete::new("COPY 1").unwrap()),
+        rfq(TransactionStatus::Idle),
+    ]));
+    drain(&mut core);
+    assert_eq!(core.pending_requests(), 0);
+    assert_eq!(core.read_wake_threshold(), 1);
+    // Bulk again, then a write: a new exchange starts unbatched.
+    let req = core.send_request(|r| r.copy_query("COPY t TO STDOUT")).unwrap();
+    clear_transmit(&mut core);
+    core.handle_input_bytes(&bytes_of(&[BackendMessage::CopyOutResponse(
+        CopyResponse::new(Format::Text, &[Format::Text]).unwrap(),
+    )]));
+    drain(&mut core);
+    for _ in 0..64 {
+        core.handle_input_bytes(&chunk);
+        while core.take_copy_data(req).is_some() {}
+    }
+    assert_eq!(core.read_wake_threshold(), 64 * 1024);
+    core.abandon(req);
+    core.send_request(|r| r.query("SELECT 1")).unwrap();
+    assert_eq!(core.read_wake_threshold(), 64 * 1024, "queued, not written yet");
+    clear_transmit(&mut core);
+    assert_eq!(core.read_wake_threshold(), 1);
+}

@@ -14,6 +14,7 @@ mod protocol;
 mod queries;
 mod query_async;
 mod query_blocking;
+mod read_batching;
 mod session;
 mod sql_compose;
 mod transactions;

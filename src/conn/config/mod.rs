@@ -16,8 +16,8 @@
 //! is parsed and after the environment is applied, on the parameters set so far, and again in
 //! full, defaults included, in [`Config::validate`] and [`Config::resolve`].
 //!
-//! Beyond libpq's parameters, pgtusk accepts three of its own, in both string forms:
-//! `statement_cache_size`, `prepare_threshold` and `pooler_mode`.
+//! Beyond libpq's parameters, pgtusk accepts four of its own, in both string forms:
+//! `statement_cache_size`, `prepare_threshold`, `pooler_mode` and `read_batching`.
 //!
 //! Invariant: no IO here. The environment is read through a function the caller passes in
 //! ([`Config::from_env_and_str`] is the convenience that passes [`std::env::var`]); the
@@ -100,6 +100,7 @@ pub struct Config {
     statement_cache_size: Option<usize>,
     prepare_threshold: Option<u32>,
     pooler_mode: Option<bool>,
+    read_batching: Option<bool>,
 }
 
 /// libpq's rule for `connect_timeout`: zero means none, and less than two seconds is two.
@@ -300,6 +301,19 @@ impl Config {
         self.pooler_mode = Some(on);
         self
     }
+
+    /// pgtusk's `read_batching` (default: on): while one answer streams in bulk (more than
+    /// 4 MiB of a large result or a COPY TO STDOUT), the driver asks the kernel to wake it
+    /// once per 64 KiB instead of once per server write, which saves the client and a local
+    /// server most of their wake-ups and raises throughput. The last piece of such an answer
+    /// can arrive up to a few milliseconds later than without it. It applies to TCP
+    /// connections (TLS included) on Linux. The async connection bounds those waits with
+    /// tokio's timer, so its runtime needs the time driver (`enable_time`, part of
+    /// `enable_all` and `#[tokio::main]`); turn this off for a runtime without one.
+    pub fn read_batching(&mut self, on: bool) -> &mut Self {
+        self.read_batching = Some(on);
+        self
+    }
 }
 
 /// Getters. Each returns libpq's (or pgtusk's) default for an unset parameter.
@@ -455,6 +469,11 @@ impl Config {
     pub fn get_pooler_mode(&self) -> bool {
         self.pooler_mode.unwrap_or(false)
     }
+
+    /// pgtusk's `read_batching` (default true).
+    pub fn get_read_batching(&self) -> bool {
+        self.read_batching.unwrap_or(true)
+    }
 }
 
 impl fmt::Debug for Config {
@@ -496,6 +515,7 @@ impl fmt::Debug for Config {
             .field("statement_cache_size", &self.statement_cache_size)
             .field("prepare_threshold", &self.prepare_threshold)
             .field("pooler_mode", &self.pooler_mode)
+            .field("read_batching", &self.read_batching)
             .finish()
     }
 }

@@ -46,6 +46,7 @@ pub(super) const KEYS: &[&str] = &[
     "statement_cache_size",
     "prepare_threshold",
     "pooler_mode",
+    "read_batching",
     "gssencmode",
     "client_encoding",
 ];
@@ -99,6 +100,7 @@ impl Config {
             "statement_cache_size" => self.statement_cache_size = Some(parse_unsigned(key, value)?),
             "prepare_threshold" => self.prepare_threshold = Some(parse_unsigned(key, value)?),
             "pooler_mode" => self.pooler_mode = Some(parse_bool(key, value)?),
+            "read_batching" => self.read_batching = Some(parse_bool(key, value)?),
             // Accepted so connection strings written for libpq/psycopg keep working: pgtusk
             // never uses GSSAPI encryption (like a libpq built without GSSAPI, `prefer` means
             // plaintext or TLS), and always speaks UTF8.
@@ -148,6 +150,7 @@ impl Config {
             "statement_cache_size" => self.statement_cache_size.is_some(),
             "prepare_threshold" => self.prepare_threshold.is_some(),
             "pooler_mode" => self.pooler_mode.is_some(),
+            "read_batching" => self.read_batching.is_some(),
             _ => false,
         }
     }

@@ -75,6 +75,7 @@ fn conninfo_strings() {
         ("keepalives=7", build(|c| _ = c.keepalives(true))),
         ("pooler_mode=on", build(|c| _ = c.pooler_mode(true))),
         ("pooler_mode=FALSE", build(|c| _ = c.pooler_mode(false))),
+        ("read_batching=0", build(|c| _ = c.read_batching(false))),
         ("sslmode=verify-ca", build(|c| _ = c.ssl_mode(SslMode::VerifyCa))),
         (
             "target_session_attrs=prefer-standby",

@@ -34,6 +34,7 @@ fn value_errors_name_the_key() {
         ("sslmode=Require", "sslmode", &[sslmodes]),
         ("keepalives=maybe", "keepalives", &["\"maybe\"", "boolean"]),
         ("pooler_mode=perhaps", "pooler_mode", &["boolean"]),
+        ("read_batching=sometimes", "read_batching", &["boolean"]),
         ("connect_timeout=ten", "connect_timeout", &["integer"]),
         ("connect_timeout=''", "connect_timeout", &["integer"]),
         ("keepalives_idle=-1", "keepalives_idle", &["non-negative"]),

@@ -43,6 +43,7 @@ fn defaults() {
     assert_eq!(c.get_statement_cache_size(), DEFAULT_STATEMENT_CACHE_SIZE);
     assert_eq!(c.get_prepare_threshold(), None);
     assert!(!c.get_pooler_mode());
+    assert!(c.get_read_batching());
     assert_eq!(c.get_password(), None);
     assert_eq!(c.get_ssl_root_cert(), None);
     // sslrootcert=system changes the default sslmode.

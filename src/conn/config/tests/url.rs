@@ -101,7 +101,7 @@ fn every_query_parameter() {
                &sslkey=%2Fk.pem&sslnegotiation=direct&channel_binding=require\
                &require_auth=scram-sha-256&target_session_attrs=read-write\
                &load_balance_hosts=random&min_protocol_version=3.2&max_protocol_version=latest\
-               &passfile=%2Fpw&statement_cache_size=16&prepare_threshold=5&pooler_mode=true";
+               &passfile=%2Fpw&statement_cache_size=16&prepare_threshold=5&pooler_mode=true&read_batching=off";
     let c = parse(url);
     assert_eq!(c.get_hosts(), ["h"]);
     assert_eq!(c.get_hostaddrs(), [Some("10.0.0.1".parse::<IpAddr>().unwrap())]);
@@ -133,6 +133,7 @@ fn every_query_parameter() {
     assert_eq!(c.get_statement_cache_size(), 16);
     assert_eq!(c.get_prepare_threshold(), Some(5));
     assert!(c.get_pooler_mode());
+    assert!(!c.get_read_batching());
 }
 
 #[test]
