@@ -31,6 +31,13 @@
 //! automatic statement cache and then runs as Bind + Execute (see `conn::Config`'s
 //! `statement_cache_size` and `prepare_threshold`, and `pooler_mode` for PgBouncer).
 //!
+//! Large answers (a result or a COPY TO STDOUT past 4 MiB) are read in batches on Linux: the
+//! socket's receive low-water mark lets the kernel gather 64 KiB before it wakes the reader,
+//! instead of once per 8 KiB the server writes, which saves both sides a wake-up each time and
+//! lets a local server send faster. The async connection bounds those waits with tokio's
+//! timer, so its runtime needs the time driver (`#[tokio::main]` and `Runtime::new` have it);
+//! `read_batching=off` in `conn::Config` turns batching off.
+//!
 //! ## Types
 //!
 //! Rust values become parameters through [`Dumper`] and columns become Rust values through

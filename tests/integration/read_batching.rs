@@ -218,3 +218,19 @@ fn blocking_dropped_batched_read_leaves_the_socket_unbatched() {
         });
     }
 }
+
+/// Batching bounds its waits with tokio's timer; a runtime without the time driver reads
+/// unbatched with `read_batching=off` (with batching on, `connect` panics with tokio's
+/// message instead of a read failing mid-answer).
+#[test]
+fn async_runtime_without_timers_reads_unbatched() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    for t in targets() {
+        let url = format!("{} read_batching=off", t.url);
+        let label = format!("{} (no time driver)", t.label);
+        rt.block_on(async {
+            let mut conn = Connection::connect(&url).await.unwrap();
+            stream_all(&mut conn, &label, false).await;
+        });
+    }
+}
