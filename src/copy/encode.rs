@@ -190,25 +190,8 @@ impl CopyFields<'_> {
     #[inline]
     pub fn field<D: Dumper + ?Sized>(&mut self, value: &D) -> Result<(), Error> {
         let i = self.written;
-        let buf = &mut *self.buf;
-        let at = buf.len();
-        buf.put_i32(0);
-        match value.dump(buf)? {
-            IsNull::Yes => {
-                // A dumper reporting NULL writes nothing; drop anything it wrote anyway.
-                buf.truncate(at);
-                buf.put_i32(-1);
-            }
-            IsNull::No => {
-                check_value(self.types, value.type_oid(), value.format(), i)?;
-                let len = buf.len().saturating_sub(at + 4);
-                let len = i32::try_from(len)
-                    .map_err(|_| EncodeError::TooLong { field: "binary COPY field" })?;
-                // The four bytes were put just above, so the range exists.
-                if let Some(word) = buf.get_mut(at..at + 4) {
-                    word.copy_from_slice(&len.to_be_bytes());
-                }
-            }
+        if value.dump_field(self.buf)? == IsNull::No {
+            check_value(self.types, value.type_oid(), value.format(), i)?;
         }
         self.written = i + 1;
         Ok(())

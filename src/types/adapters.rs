@@ -447,4 +447,7 @@ impl<D: Dumper> Dumper for Typed<D> {
     fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         self.value.dump_text(buf)
     }
+    fn dump_field(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.value.dump_field(buf)
+    }
 }

@@ -263,6 +263,12 @@ impl Numeric {
 
     /// Appends the binary format.
     pub fn write_binary(&self, buf: &mut BytesMut) {
+        self.write_words(buf, false);
+    }
+
+    /// [`write_binary`](Self::write_binary), after the length word of a binary COPY field when
+    /// `prefixed` (the length is known before the first word is written).
+    fn write_words(&self, buf: &mut BytesMut, prefixed: bool) {
         let (ndigits, weight, sign, dscale, digits): (usize, i16, u16, u16, &[u16]) = match &self.0
         {
             Repr::NaN => (0, 0, SIGN_NAN, 0, &[]),
@@ -275,17 +281,26 @@ impl Numeric {
         };
         // At most 32768 + 4096 digits by construction, so this fits in 16 bits.
         let header = [u16::try_from(ndigits).unwrap_or(u16::MAX), weight as u16, sign, dscale];
+        // At most 2 * (4 + 36864) bytes, so the length fits in 32 bits.
+        let len = 2 * (4 + ndigits);
+        let len_word = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
         // The usual case (a value of up to 16 decimal digits before and after the point) is
-        // laid out on the stack and appended at once; longer ones word by word.
-        let mut out = [0_u8; 2 * (4 + INLINE)];
+        // laid out on the stack (after room for the length word) and appended at once; longer
+        // ones word by word.
+        let mut out = [0_u8; 4 + 2 * (4 + INLINE)];
         let words = header.iter().chain(digits);
         if ndigits <= INLINE {
-            for (slot, word) in out.chunks_exact_mut(2).zip(words) {
+            out[..4].copy_from_slice(&len_word);
+            for (slot, word) in out[4..].chunks_exact_mut(2).zip(words) {
                 slot.copy_from_slice(&word.to_be_bytes());
             }
-            buf.put_slice(out.get(..2 * (4 + ndigits)).unwrap_or_default());
+            let from = if prefixed { 0 } else { 4 };
+            buf.put_slice(out.get(from..4 + len).unwrap_or_default());
         } else {
-            buf.reserve(2 * (4 + ndigits));
+            buf.reserve(4 + len);
+            if prefixed {
+                buf.put_slice(&len_word);
+            }
             for &word in words {
                 buf.put_u16(word);
             }
@@ -561,6 +576,11 @@ impl Dumper for Numeric {
     }
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         self.write_binary(buf);
+        Ok(IsNull::No)
+    }
+    #[inline]
+    fn dump_field(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        self.write_words(buf, true);
         Ok(IsNull::No)
     }
     fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {

@@ -105,9 +105,13 @@ impl Loader<'_> for SystemTime {
     }
 }
 
-/// Implements `Dumper` for a type sent in binary.
+/// Implements `Dumper` for a type sent in binary; `field` gives the binary form of a fixed-size
+/// one as an array, for `dump_field`.
 macro_rules! dumper {
-    ($ty:ty, $oid:expr, $name:literal, |$v:ident, $buf:ident| $body:expr) => {
+    (
+        $ty:ty, $oid:expr, $name:literal, |$v:ident, $buf:ident| $body:expr
+        $(, field: |$fv:ident| $field:expr)?
+    ) => {
         #[doc = concat!("Sent as `", $name, "` in binary.")]
         impl Dumper for $ty {
             #[inline]
@@ -127,14 +131,26 @@ macro_rules! dumper {
                 crate::types::dumper::put_display(self, buf);
                 Ok(IsNull::No)
             }
+            $(
+                #[inline]
+                fn dump_field(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+                    let $fv = self;
+                    crate::types::dumper::put_fixed_field(buf, $field);
+                    Ok(IsNull::No)
+                }
+            )?
         }
     };
 }
 
-dumper!(Date, oid::DATE, "date", |v, buf| buf.put_i32(v.0));
-dumper!(Time, oid::TIME, "time", |v, buf| buf.put_i64(v.0));
-dumper!(Timestamp, oid::TIMESTAMP, "timestamp", |v, buf| buf.put_i64(v.0));
-dumper!(TimestampTz, oid::TIMESTAMPTZ, "timestamptz", |v, buf| buf.put_i64(v.0));
+dumper!(Date, oid::DATE, "date", |v, buf| buf.put_i32(v.0), field: |v| v.0.to_be_bytes());
+dumper!(Time, oid::TIME, "time", |v, buf| buf.put_i64(v.0), field: |v| v.0.to_be_bytes());
+dumper!(Timestamp, oid::TIMESTAMP, "timestamp", |v, buf| buf.put_i64(v.0), field: |v| {
+    v.0.to_be_bytes()
+});
+dumper!(TimestampTz, oid::TIMESTAMPTZ, "timestamptz", |v, buf| buf.put_i64(v.0), field: |v| {
+    v.0.to_be_bytes()
+});
 dumper!(TimeTz, oid::TIMETZ, "timetz", |v, buf| {
     check_offset(v.offset_secs_east)?;
     buf.put_i64(v.time.0);
@@ -156,6 +172,10 @@ impl Dumper for SystemTime {
     #[inline]
     fn dump(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
         TimestampTz::try_from(*self)?.dump(buf)
+    }
+    #[inline]
+    fn dump_field(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
+        TimestampTz::try_from(*self)?.dump_field(buf)
     }
     /// The instant in UTC, as [`TimestampTz`] writes it.
     fn dump_text(&self, buf: &mut BytesMut) -> Result<IsNull, Error> {
