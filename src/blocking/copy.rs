@@ -3,7 +3,7 @@
 //! [`CopyIn`](crate::CopyIn) and [`CopyOut`](crate::CopyOut). The protocol bookkeeping lives
 //! in [`crate::copy`]; this file only moves bytes.
 //!
-//! Memory stays bounded: data goes out in CopyData messages of about 64 KiB, and once about
+//! Memory stays bounded: data goes out in CopyData messages of about 256 KiB, and once about
 //! 256 KiB wait in the connection the next write sends them to the socket first (blocking
 //! while it is full, and reading whatever the server sends meanwhile, so an error it reports
 //! mid-stream is returned by the next write).
@@ -223,7 +223,7 @@ impl Connection {
 /// [`CopyIn`](crate::CopyIn).
 ///
 /// Write data with [`send`](Self::send) (zero-copy), through [`io::Write`] (buffered into
-/// 64 KiB messages), or as typed binary rows with [`write_row`](Self::write_row); end with
+/// 256 KiB messages), or as typed binary rows with [`write_row`](Self::write_row); end with
 /// [`finish`](Self::finish) or [`abort`](Self::abort). Dropping it without either aborts the
 /// COPY. `io::Write::flush` only sends what is buffered: call [`finish`](Self::finish) to end
 /// the COPY.

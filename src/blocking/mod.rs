@@ -45,15 +45,18 @@ fn flush(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     result
 }
 
+/// Writes what the core has queued in one system call: everything, zero-copy COPY payloads
+/// included, as far as the socket takes it.
+fn write_queued(core: &ConnectionCore, stream: &mut Stream) -> std::io::Result<usize> {
+    let mut slices = [std::io::IoSlice::new(&[]); 32];
+    let filled = core.poll_transmit_vectored(&mut slices);
+    stream.write_vectored(slices.get(..filled).unwrap_or_default())
+}
+
 fn write_all(core: &mut ConnectionCore, stream: &mut Stream) -> Result<(), Error> {
     let mut wrote = false;
     while core.wants_write() {
-        // One system call for everything queued, zero-copy COPY payloads included.
-        let n = {
-            let mut slices = [std::io::IoSlice::new(&[]); 32];
-            let filled = core.poll_transmit_vectored(&mut slices);
-            stream.write_vectored(slices.get(..filled).unwrap_or_default())?
-        };
+        let n = write_queued(core, stream)?;
         if n == 0 {
             return Err(Error::new(ErrorKind::Closed, "socket closed while writing"));
         }

@@ -72,8 +72,8 @@ impl Connection {
     }
 
     fn exchange_loop(&mut self) -> Result<(), Error> {
-        while let Some(bytes) = self.core.poll_transmit() {
-            match self.stream.write(bytes) {
+        while self.core.wants_write() {
+            match super::write_queued(&self.core, &mut self.stream) {
                 Ok(0) => return Err(Error::new(ErrorKind::Closed, "socket closed while writing")),
                 Ok(n) => self.core.advance_transmit(n),
                 Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => {}

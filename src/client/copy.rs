@@ -4,7 +4,7 @@
 //!
 //! # Memory and backpressure
 //!
-//! Data is gathered into CopyData messages of about 64 KiB; once about 256 KiB wait in the
+//! Data is gathered into CopyData messages of about 256 KiB; once about 256 KiB wait in the
 //! connection, the next write first sends them to the socket (waiting while the socket is
 //! full), so memory stays bounded however much is copied. While writing, whatever the server
 //! sends is read too: an error it reports mid-stream (a bad value, a constraint) is noticed
@@ -286,7 +286,7 @@ impl Connection {
 /// A `COPY ... FROM STDIN` in progress; see [`Connection::copy_in`].
 ///
 /// Write data with [`send`](Self::send) (zero-copy), through [`AsyncWrite`] (buffered into
-/// 64 KiB messages), or as typed binary rows with [`write_row`](Self::write_row); end with
+/// 256 KiB messages), or as typed binary rows with [`write_row`](Self::write_row); end with
 /// [`finish`](Self::finish) or [`abort`](Self::abort). `AsyncWrite::poll_shutdown` only
 /// flushes: call [`finish`](Self::finish) to end the COPY.
 ///

@@ -69,18 +69,7 @@ fn poll_write_all(
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>> {
     while core.wants_write() {
-        // One system call for everything queued, zero-copy COPY payloads included; a plain
-        // write when it is all in one buffer (the usual case: no vector to build).
-        let polled = if core.has_queued_chunks() {
-            let mut slices = [std::io::IoSlice::new(&[]); 32];
-            let filled = core.poll_transmit_vectored(&mut slices);
-            let slices = slices.get(..filled).unwrap_or_default();
-            Pin::new(&mut *stream).poll_write_vectored(cx, slices)
-        } else {
-            let bytes = core.poll_transmit().unwrap_or_default();
-            Pin::new(&mut *stream).poll_write(cx, bytes)
-        };
-        let n = ready!(polled)?;
+        let n = ready!(poll_write_queued(core, stream, cx))?;
         if n == 0 {
             return Poll::Ready(Err(Error::new(ErrorKind::Closed, "socket closed while writing")));
         }
@@ -92,6 +81,25 @@ fn poll_write_all(
         *unflushed = false;
     }
     Poll::Ready(Ok(()))
+}
+
+/// Writes what the core has queued, in one system call: everything, zero-copy COPY payloads
+/// included, as far as the socket takes it; a plain write when it is all in one buffer (the
+/// usual case: no vector to build).
+fn poll_write_queued<S: AsyncWrite + Unpin>(
+    core: &ConnectionCore,
+    stream: &mut S,
+    cx: &mut Context<'_>,
+) -> Poll<std::io::Result<usize>> {
+    if core.has_queued_chunks() {
+        let mut slices = [std::io::IoSlice::new(&[]); 32];
+        let filled = core.poll_transmit_vectored(&mut slices);
+        let slices = slices.get(..filled).unwrap_or_default();
+        Pin::new(stream).poll_write_vectored(cx, slices)
+    } else {
+        let bytes = core.poll_transmit().unwrap_or_default();
+        Pin::new(stream).poll_write(cx, bytes)
+    }
 }
 
 /// Reads once from the socket into the core. A read error closes the core.

@@ -74,27 +74,25 @@ impl Connection {
         let result = poll_fn(|cx| {
             loop {
                 let mut progress = false;
-                match core.poll_transmit() {
-                    Some(bytes) => match Pin::new(&mut *stream).poll_write(cx, bytes) {
-                        Poll::Ready(Ok(0)) => {
-                            return Poll::Ready(Err(Error::new(
-                                ErrorKind::Closed,
-                                "socket closed while writing",
-                            )));
-                        }
-                        Poll::Ready(Ok(n)) => {
-                            core.advance_transmit(n);
-                            progress = true;
-                        }
-                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
-                        Poll::Pending => {}
-                    },
-                    None => {
-                        return match Pin::new(&mut *stream).poll_flush(cx) {
-                            Poll::Ready(r) => Poll::Ready(r.map_err(Error::from)),
-                            Poll::Pending => Poll::Pending,
-                        };
+                if !core.wants_write() {
+                    return match Pin::new(&mut *stream).poll_flush(cx) {
+                        Poll::Ready(r) => Poll::Ready(r.map_err(Error::from)),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+                match super::poll_write_queued(core, stream, cx) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(Error::new(
+                            ErrorKind::Closed,
+                            "socket closed while writing",
+                        )));
                     }
+                    Poll::Ready(Ok(n)) => {
+                        core.advance_transmit(n);
+                        progress = true;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                    Poll::Pending => {}
                 }
                 // `read_buf` reads into the spare capacity without zeroing it first.
                 let read = std::pin::pin!(stream.read_buf(core.recv_buf())).poll(cx);

@@ -515,8 +515,8 @@ async fn drive(
                     }
                 }
             }
-            while let Some(bytes) = core.poll_transmit() {
-                match Pin::new(&mut stream).poll_write(cx, bytes) {
+            while core.wants_write() {
+                match super::poll_write_queued(&core, &mut stream, cx) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Err(Error::new(
                             ErrorKind::Closed,

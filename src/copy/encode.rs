@@ -117,6 +117,7 @@ impl BinaryEncoder {
     /// for more than 32,767 values or a value over 2 GiB, and with a dumper's own error.
     ///
     /// [`ErrorKind::Conversion`]: crate::ErrorKind::Conversion
+    #[inline]
     pub fn encode_row<P: Params + ?Sized>(
         &mut self,
         row: &P,
@@ -141,6 +142,7 @@ impl BinaryEncoder {
         buf.put_slice(&TRAILER);
     }
 
+    #[inline]
     fn encode_fields<P: Params + ?Sized>(&self, row: &P, buf: &mut BytesMut) -> Result<(), Error> {
         let count = row.len();
         if let Some(expected) = self.columns

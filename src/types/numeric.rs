@@ -279,19 +279,23 @@ impl Numeric {
                 (digits.len(), *weight, sign, *dscale, digits)
             }
         };
-        // At most 32768 + 4096 digits by construction, so this fits in 16 bits.
-        let header = [u16::try_from(ndigits).unwrap_or(u16::MAX), weight as u16, sign, dscale];
-        // At most 2 * (4 + 36864) bytes, so the length fits in 32 bits.
+        // At most 32768 + 4096 digits by construction, so the count fits in 16 bits and the
+        // length (2 * (4 + ndigits) bytes) in 32.
+        let count = u16::try_from(ndigits).unwrap_or(u16::MAX);
         let len = 2 * (4 + ndigits);
         let len_word = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
-        // The usual case (a value of up to 16 decimal digits before and after the point) is
-        // laid out on the stack (after room for the length word) and appended at once; longer
-        // ones word by word.
-        let mut out = [0_u8; 4 + 2 * (4 + INLINE)];
-        let words = header.iter().chain(digits);
+        // The four header words as one big-endian u64.
+        let header = (u64::from(count) << 48)
+            | (u64::from(weight as u16) << 32)
+            | (u64::from(sign) << 16)
+            | u64::from(dscale);
         if ndigits <= INLINE {
+            // The usual case (up to 16 decimal digits before and after the point): laid out
+            // on the stack, after room for the length word, and appended at once.
+            let mut out = [0_u8; 4 + 2 * (4 + INLINE)];
             out[..4].copy_from_slice(&len_word);
-            for (slot, word) in out[4..].chunks_exact_mut(2).zip(words) {
+            out[4..12].copy_from_slice(&header.to_be_bytes());
+            for (slot, word) in out[12..].chunks_exact_mut(2).zip(digits) {
                 slot.copy_from_slice(&word.to_be_bytes());
             }
             let from = if prefixed { 0 } else { 4 };
@@ -301,7 +305,8 @@ impl Numeric {
             if prefixed {
                 buf.put_slice(&len_word);
             }
-            for &word in words {
+            buf.put_u64(header);
+            for &word in digits {
                 buf.put_u16(word);
             }
         }
