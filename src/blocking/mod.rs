@@ -170,6 +170,16 @@ impl Connection {
     /// kernel gather that many bytes before it wakes this thread, and the read timeout
     /// (`READ_BATCH_WAIT` at most) bounds the wait for an answer that ends short of it.
     fn fill(&mut self) -> Result<(), Error> {
+        // The plain read unless reads are, or are due to be, batched.
+        if self.lowat == 1 && (!self.read_batching || self.core.read_wake_threshold() == 1) {
+            return fill(&mut self.core, &mut self.stream, &mut self.scratch).map(drop);
+        }
+        self.fill_under_mark()
+    }
+
+    /// [`fill`](Self::fill) when the mark is raised or due to be.
+    #[inline(never)]
+    fn fill_under_mark(&mut self) -> Result<(), Error> {
         let want = if self.read_batching { self.core.read_wake_threshold() } else { 1 };
         if want != self.lowat {
             self.set_lowat(want)?;

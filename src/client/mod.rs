@@ -127,7 +127,22 @@ fn poll_fill(
 /// ([`ConnectionCore::read_wake_threshold`]): the socket's low-water mark then lets the kernel
 /// gather that many bytes before it wakes the task, and the transport's timer bounds a wait
 /// for an answer that ends short of it (`READ_BATCH_WAIT`).
+#[inline]
 fn poll_fill_batched(
+    core: &mut ConnectionCore,
+    transport: &mut Transport,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    // The plain read unless reads are, or are due to be, batched: two comparisons.
+    if transport.lowat() == 1 && core.read_wake_threshold() == 1 {
+        return poll_fill(core, &mut transport.stream, cx);
+    }
+    poll_fill_under_mark(core, transport, cx)
+}
+
+/// [`poll_fill_batched`] when the mark is raised or due to be.
+#[inline(never)]
+fn poll_fill_under_mark(
     core: &mut ConnectionCore,
     transport: &mut Transport,
     cx: &mut Context<'_>,

@@ -79,6 +79,7 @@ impl Transport {
     }
 
     /// The socket's low-water mark now.
+    #[inline]
     pub(crate) fn lowat(&self) -> usize {
         self.lowat
     }
@@ -92,6 +93,8 @@ impl Transport {
                 return Err(e);
             }
             self.lowat = bytes;
+            // A wait under the old mark is over (a read that lowers it is not bounded).
+            self.armed = false;
         }
         Ok(())
     }

@@ -392,6 +392,7 @@ impl ConnectionCore {
     /// A driver that applies a threshold above 1 must bound the wait (about a millisecond),
     /// since an answer can end with fewer bytes than that, and call
     /// [`read_batch_expired`](Self::read_batch_expired) when the bound is what ended it.
+    #[inline]
     pub fn read_wake_threshold(&self) -> usize {
         if self.streamed >= BATCH_AFTER && self.wants_read() { BATCH_BYTES } else { 1 }
     }
