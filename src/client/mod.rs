@@ -69,11 +69,7 @@ fn poll_write_all(
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>> {
     while core.wants_write() {
-        let n = ready!(poll_write_queued(core, stream, cx))?;
-        if n == 0 {
-            return Poll::Ready(Err(Error::new(ErrorKind::Closed, "socket closed while writing")));
-        }
-        core.advance_transmit(n);
+        ready!(poll_write_some(core, stream, cx))?;
         *unflushed = true;
     }
     if *unflushed {
@@ -85,13 +81,13 @@ fn poll_write_all(
 
 /// Writes what the core has queued, in one system call: everything, zero-copy COPY payloads
 /// included, as far as the socket takes it; a plain write when it is all in one buffer (the
-/// usual case: no vector to build).
-fn poll_write_queued<S: AsyncWrite + Unpin>(
-    core: &ConnectionCore,
+/// usual case: no vector to build). The core learns what went out.
+fn poll_write_some<S: AsyncWrite + Unpin>(
+    core: &mut ConnectionCore,
     stream: &mut S,
     cx: &mut Context<'_>,
-) -> Poll<std::io::Result<usize>> {
-    if core.has_queued_chunks() {
+) -> Poll<Result<(), Error>> {
+    let polled = if core.has_queued_chunks() {
         let mut slices = [std::io::IoSlice::new(&[]); 32];
         let filled = core.poll_transmit_vectored(&mut slices);
         let slices = slices.get(..filled).unwrap_or_default();
@@ -99,6 +95,13 @@ fn poll_write_queued<S: AsyncWrite + Unpin>(
     } else {
         let bytes = core.poll_transmit().unwrap_or_default();
         Pin::new(stream).poll_write(cx, bytes)
+    };
+    match ready!(polled)? {
+        0 => Poll::Ready(Err(Error::new(ErrorKind::Closed, "socket closed while writing"))),
+        n => {
+            core.advance_transmit(n);
+            Poll::Ready(Ok(()))
+        }
     }
 }
 

@@ -80,18 +80,9 @@ impl Connection {
                         Poll::Pending => Poll::Pending,
                     };
                 }
-                match super::poll_write_queued(core, stream, cx) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(Error::new(
-                            ErrorKind::Closed,
-                            "socket closed while writing",
-                        )));
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        core.advance_transmit(n);
-                        progress = true;
-                    }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                match super::poll_write_some(core, stream, cx) {
+                    Poll::Ready(Ok(())) => progress = true,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {}
                 }
                 // `read_buf` reads into the spare capacity without zeroing it first.

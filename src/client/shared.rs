@@ -516,18 +516,9 @@ async fn drive(
                 }
             }
             while core.wants_write() {
-                match super::poll_write_queued(&core, &mut stream, cx) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(Error::new(
-                            ErrorKind::Closed,
-                            "socket closed while writing",
-                        )));
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        core.advance_transmit(n);
-                        progress = true;
-                    }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                match super::poll_write_some(&mut core, &mut stream, cx) {
+                    Poll::Ready(Ok(())) => progress = true,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => break,
                 }
             }

@@ -309,7 +309,7 @@ impl Config {
     /// can arrive up to a few milliseconds later than without it. It applies to TCP
     /// connections (TLS included) on Linux. The async connection bounds those waits with
     /// tokio's timer, so its runtime needs the time driver (`enable_time`, part of
-    /// `enable_all` and `#[tokio::main]`); turn this off for a runtime without one.
+    /// `enable_all` and tokio's `main` attribute); turn this off for a runtime without one.
     pub fn read_batching(&mut self, on: bool) -> &mut Self {
         self.read_batching = Some(on);
         self
