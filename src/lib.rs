@@ -127,10 +127,30 @@
 //! [`Connection::into_client`] turns a connection into a [`Client`] that many tasks share: their
 //! calls are pipelined on the one socket by a driver task.
 //!
+//! ## Pools
+//!
+//! A [`Pool`] lends out up to `max_size` connections (opened on demand) and takes them back
+//! when the guard is dropped, after rolling back whatever transaction a borrower left open
+//! and reading what it left owed; dead, old and long-idle connections are replaced. See the
+//! [`pool`] module for the guarantees and [`PoolOptions`] for the settings.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pgtusk::Error> {
+//! let pool = pgtusk::PoolOptions::new()
+//!     .max_size(16)
+//!     .build("postgresql://app:secret@localhost/app".parse()?);
+//! let mut conn = pool.get().await?;
+//! let mut tx = conn.transaction().await?;
+//! tx.execute("UPDATE accounts SET balance = balance - 10 WHERE id = $1", (7_i64,)).await?;
+//! tx.commit().await?;
+//! # Ok(()) }
+//! ```
+//!
 //! ## Blocking
 //!
 //! [`blocking::Connection`] has the same methods without `.await`, on plain system calls (no
 //! runtime inside): a round trip whose answer fits the buffer is one `write` and one `read`.
+//! [`blocking::Pool`] is the pool for it.
 //!
 //! ## Cancel safety
 //!
@@ -171,6 +191,7 @@ pub mod copy;
 mod driver;
 mod error;
 pub mod pipeline;
+pub mod pool;
 pub mod protocol;
 pub mod sql;
 #[cfg(feature = "rustls")]
@@ -196,3 +217,6 @@ pub use client::{
     Client, Connection, CopyIn, CopyOut, Cursor, Pipeline, RowStream, Transaction,
     TransactionBuilder,
 };
+pub use pool::PoolOptions;
+#[cfg(feature = "tokio")]
+pub use pool::async_pool::{Pool, PooledConnection};

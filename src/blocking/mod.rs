@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind};
 use crate::protocol::TransactionStatus;
 use crate::types::{FromRow, Loader, Params, Row, TypeInfo};
 
+pub use crate::pool::blocking_pool::{Pool, PooledConnection};
 pub use copy::{CopyIn, CopyOut};
 pub use cursor::Cursor;
 pub use pipeline::Pipeline;
@@ -623,6 +624,60 @@ impl Connection {
     /// none arrives in time.
     pub fn notifications(&mut self, timeout: Duration) -> Notifications<'_> {
         Notifications { conn: self, timeout }
+    }
+
+    // ----- pool support -------------------------------------------------------------------
+
+    /// Nothing owed, nothing queued, no transaction open: the connection can be lent out
+    /// as it is.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.in_flight.is_none()
+            && self.core.pending_requests() == 0
+            && !self.core.wants_write()
+            && self.core.transaction_status() == TransactionStatus::Idle
+    }
+
+    /// Brings the session back to idle for its next borrower: what earlier calls left owed
+    /// is read and discarded (an empty query answers after all of it), then an open
+    /// transaction is rolled back. Notifications received meanwhile are dropped. Each step
+    /// runs under `limit` as its query timeout (the connection's own is restored after).
+    pub(crate) fn reset(&mut self, limit: Duration) -> Result<(), Error> {
+        let own = self.query_timeout.replace(limit);
+        let result = self.batch_execute("").and_then(|()| {
+            if self.core.transaction_status() == TransactionStatus::Idle {
+                return Ok(());
+            }
+            self.batch_execute("ROLLBACK")
+        });
+        self.query_timeout = own;
+        self.notifications.clear();
+        result
+    }
+
+    /// Reads whatever the socket has without waiting and handles it (an idle connection
+    /// receives only session messages): false when the server has ended the session or the
+    /// socket failed.
+    pub(crate) fn probe(&mut self) -> bool {
+        if self.stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let alive = loop {
+            match self.core.poll_event() {
+                Ok(Some(ev)) => {
+                    self.session_event(ev);
+                    continue;
+                }
+                Ok(None) if self.core.is_closed() => break false,
+                Ok(None) => {}
+                Err(_) => break false,
+            }
+            match fill(&mut self.core, &mut self.stream, &mut self.scratch) {
+                Ok(_) => {}
+                Err(e) if is_would_block(&e) => break true,
+                Err(_) => break false,
+            }
+        };
+        self.stream.set_nonblocking(false).is_ok() && alive
     }
 
     /// Closes the connection politely (Terminate).

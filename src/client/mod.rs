@@ -690,6 +690,66 @@ impl Connection {
         self.notifications.drain(..).collect()
     }
 
+    // ----- pool support -------------------------------------------------------------------
+
+    /// Nothing owed, nothing queued, no transaction open: the connection can be lent out
+    /// as it is.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.in_flight.is_none()
+            && self.core.pending_requests() == 0
+            && !self.core.wants_write()
+            && self.core.transaction_status() == TransactionStatus::Idle
+    }
+
+    /// Brings the session back to idle for its next borrower: what earlier calls left owed
+    /// is read and discarded (an empty query answers after all of it), then an open
+    /// transaction is rolled back. Notifications received meanwhile are dropped.
+    pub(crate) async fn reset(&mut self) -> Result<(), Error> {
+        self.batch_execute("").await?;
+        if self.core.transaction_status() != TransactionStatus::Idle {
+            self.batch_execute("ROLLBACK").await?;
+        }
+        self.notifications.clear();
+        Ok(())
+    }
+
+    /// Whether an idle connection is still alive, without a round trip: the socket is
+    /// asked whether anything arrived (one system call); if so (the server's goodbye, its
+    /// closing of the socket, or a notification), that is read and handled. False when the
+    /// server has ended the session or the socket failed.
+    pub(crate) async fn probe(&mut self) -> bool {
+        match self.stream.stream.has_input() {
+            Ok(false) => return true,
+            Ok(true) => {}
+            Err(_) => return false,
+        }
+        // Let the runtime poll its IO driver, so that the socket reads as ready.
+        tokio::task::yield_now().await;
+        poll_fn(|cx| {
+            loop {
+                match self.core.poll_event() {
+                    Ok(Some(ev)) => {
+                        self.session_event(ev);
+                        continue;
+                    }
+                    Ok(None) if self.core.is_closed() => return Poll::Ready(false),
+                    Ok(None) => {}
+                    Err(_) => return Poll::Ready(false),
+                }
+                match poll_fill(&mut self.core, &mut self.stream.stream, cx) {
+                    // All read. Or, in theory, the runtime still does not see the socket as
+                    // readable: then do not lend a connection nothing is known of.
+                    Poll::Pending => {
+                        return Poll::Ready(matches!(self.stream.stream.has_input(), Ok(false)));
+                    }
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(_)) => return Poll::Ready(false),
+                }
+            }
+        })
+        .await
+    }
+
     /// Closes the connection politely (Terminate), waiting until it was sent.
     pub async fn close(mut self) -> Result<(), Error> {
         self.abandon_previous();

@@ -44,6 +44,28 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Looks at the socket without reading or waiting: true when something is there to read
+    /// (bytes or the end of the stream). The socket itself is asked (one `recv` with
+    /// `MSG_PEEK`), not tokio's readiness, which a runtime that has not polled its IO driver
+    /// since the bytes came does not know about yet.
+    pub(crate) fn has_input(&self) -> io::Result<bool> {
+        let sock = match self {
+            Stream::Tcp(s) => socket2::SockRef::from(s),
+            #[cfg(unix)]
+            Stream::Unix(s) => socket2::SockRef::from(s),
+            #[cfg(feature = "rustls")]
+            Stream::Tls(s) => socket2::SockRef::from(s.get_ref().0),
+        };
+        let mut byte = [std::mem::MaybeUninit::uninit()];
+        match sock.peek(&mut byte) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A connection's stream and its read batching
 /// ([`ConnectionCore::read_wake_threshold`](crate::conn::ConnectionCore::read_wake_threshold)).
 ///

@@ -261,6 +261,14 @@ pub(crate) fn config_error(e: crate::conn::config::ConfigError) -> Error {
     Error::with_source(ErrorKind::Config, "invalid connection parameters", e)
 }
 
+/// So that `"...".parse::<Config>()?` works in functions returning this crate's [`Error`]
+/// (kind [`ErrorKind::Config`]).
+impl From<crate::conn::config::ConfigError> for Error {
+    fn from(e: crate::conn::config::ConfigError) -> Self {
+        config_error(e)
+    }
+}
+
 /// A Fisher–Yates shuffle driven by a xorshift generator seeded by the caller.
 fn shuffle<T>(items: &mut [T], seed: u64) {
     let mut x = seed | 1;

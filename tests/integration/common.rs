@@ -199,7 +199,8 @@ pub async fn within<F: Future>(limit: Duration, what: &str, fut: F) -> F::Output
 
 /// Defines a test twice, in a module named after it: `async_conn` on [`pgtusk::Connection`]
 /// and `blocking_conn` on [`pgtusk::blocking::Connection`]. In the body, `aw!(e)` is `e.await`
-/// in the async version and `e` in the blocking one, and `Conn` names the connection type;
+/// in the async version and `e` in the blocking one, `Conn` names the connection type and
+/// `Pool` the pool type;
 /// `$t` is bound to each [`Target`] in turn.
 macro_rules! dual_test {
     ($(#[$m:meta])* fn $name:ident($t:ident) $body:block) => {
@@ -218,6 +219,8 @@ macro_rules! dual_test {
                 }
                 #[allow(dead_code)]
                 type Conn = pgtusk::Connection;
+                #[allow(dead_code)]
+                type Pool = pgtusk::Pool;
                 for $t in $crate::common::targets() {
                     $body
                 }
@@ -234,6 +237,8 @@ macro_rules! dual_test {
                 }
                 #[allow(dead_code)]
                 type Conn = pgtusk::blocking::Connection;
+                #[allow(dead_code)]
+                type Pool = pgtusk::blocking::Pool;
                 for $t in $crate::common::targets() {
                     $body
                 }

@@ -10,6 +10,7 @@ mod errors;
 mod pgbouncer;
 mod pipeline;
 mod pipeline_scenarios;
+mod pool;
 mod protocol;
 mod queries;
 mod query_async;

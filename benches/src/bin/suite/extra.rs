@@ -13,7 +13,7 @@ use pgtusk_benches::{BoxError, Result, python, rusage};
 const SQL: &str = "SELECT $1::int4";
 /// Tasks of W7.
 pub const TASKS: u64 = 32;
-/// Connections of the pools in W7 (sqlx's and asyncpg's default maximum).
+/// Connections of the pools in W7 (pgtusk's, sqlx's and asyncpg's default maximum).
 pub const POOL_SIZE: u32 = 10;
 /// Untimed queries per task in W7's setups.
 const WARMUP_PER_TASK: u64 = 20;
@@ -371,12 +371,51 @@ async fn sqlx_run(pool: &sqlx::PgPool, ops: u64) -> Result<()> {
     Ok(())
 }
 
+/// pgtusk: a [`pgtusk::Pool`] of `N` connections shared by the 32 tasks (`pool.get()`, then
+/// `query_scalar` on the borrowed connection: each query checks a connection out, and each
+/// connection's statement cache prepares once). Connections open on demand: the warm-up opens
+/// all `N`.
+#[derive(Default)]
+struct PgPool<const N: u32>;
+
+impl<const N: u32> Workload for PgPool<N> {
+    type State = (tokio::runtime::Runtime, pgtusk::Pool);
+
+    fn setup(&self, url: &str) -> Result<Self::State> {
+        let rt = runtime()?;
+        let pool = rt.block_on(async {
+            let config = pgtusk::Config::from_env_and_str(url)?;
+            let pool = pgtusk::PoolOptions::new().max_size(N as usize).build(config);
+            pg_pool_run(&pool, TASKS * WARMUP_PER_TASK).await?;
+            Ok::<_, BoxError>(pool)
+        })?;
+        Ok((rt, pool))
+    }
+
+    fn body(&self, (rt, pool): &mut Self::State, ops: u64) -> Result<()> {
+        rt.block_on(pg_pool_run(pool, ops))
+    }
+}
+
+async fn pg_pool_run(pool: &pgtusk::Pool, ops: u64) -> Result<()> {
+    try_join_all((0..TASKS).map(|t| async move {
+        for i in params(t, ops) {
+            let mut conn = pool.get().await?;
+            check(i, conn.query_scalar(SQL, (i,)).await?)?;
+        }
+        Ok::<_, BoxError>(())
+    }))
+    .await?;
+    Ok(())
+}
+
 pub const PG_CLIENT: &str = "pgtusk Client (1 connection, pipelined)";
 
 pub fn pool_cases() -> Vec<Case> {
     vec![
         Case::new::<PgClient>("pool", PG_CLIENT, "query"),
         Case::new::<PgPerTask>("pool", "pgtusk 32 connections (one per task)", "query"),
+        Case::new::<PgPool<POOL_SIZE>>("pool", "pgtusk Pool (10 connections)", "query"),
         Case::new::<TokioPgShared>("pool", "tokio-postgres shared Client (pipelined)", "query"),
         Case::new::<SqlxPool<POOL_SIZE>>("pool", "sqlx PgPool (10 connections)", "query"),
         Case::new::<SqlxPool<1>>("pool", "sqlx PgPool (1 connection)", "query"),

@@ -359,11 +359,12 @@ fn note(key: &str) -> Option<&'static str> {
         }
         "pool" => {
             "32 tasks on one current-thread runtime (Rust) or event loop (Python), the queries split evenly, \
-            all sharing: pgtusk's `Client` (one connection, `Connection::into_client`, requests pipelined) or 32 \
-            pgtusk connections (one per task); one tokio-postgres `Client` (pipelined too); sqlx `PgPool` of 10 \
-            connections (its default maximum) and of 1; asyncpg `Pool` of 10; psycopg_pool `AsyncConnectionPool` of \
-            10. The `postgres` crate has no pool of its own (r2d2 is a separate crate) and no shared client: not \
-            measured. Ceiling: pgbench with 32 connections, one thread."
+            all sharing: pgtusk's `Client` (one connection, `Connection::into_client`, requests pipelined), 32 \
+            pgtusk connections (one per task) or a pgtusk `Pool` of 10 (its default maximum; `pool.get()` per \
+            query); one tokio-postgres `Client` (pipelined too); sqlx `PgPool` of 10 connections (its default \
+            maximum) and of 1; asyncpg `Pool` of 10; psycopg_pool `AsyncConnectionPool` of 10. The `postgres` \
+            crate has no pool of its own (r2d2 is a separate crate) and no shared client: not measured. Ceiling: \
+            pgbench with 32 connections, one thread."
         }
         _ => return None,
     })

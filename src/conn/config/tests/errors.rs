@@ -182,3 +182,15 @@ fn libpq_keys_pgtusk_accepts_without_storing() {
     let e = parse_err("client_encoding=LATIN1");
     assert_eq!(e.key(), Some("client_encoding"));
 }
+
+#[test]
+fn converts_into_the_crate_error() {
+    fn parse(s: &str) -> Result<crate::Config, crate::Error> {
+        Ok(s.parse::<crate::Config>()?)
+    }
+    let e = parse(&format!("port=abc password={PW}")).unwrap_err();
+    assert_eq!(e.kind(), crate::ErrorKind::Config);
+    let source = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert!(source.contains("port"), "{source}");
+    assert!(!format!("{e:?} {e}").contains(PW));
+}

@@ -1,0 +1,249 @@
+//! The async pool (see the [module docs](crate::pool)).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::{Check, PoolOptions, PoolStatus, RESET_TIMEOUT, Shelf, Take};
+use crate::client::Connection;
+use crate::conn::Config;
+use crate::error::Error;
+
+/// A pool of async connections to one server; cheap to clone (the clones share the pool).
+/// See the [`pool`](crate::pool) module for what it guarantees.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), pgtusk::Error> {
+/// let pool = pgtusk::Pool::new("postgresql://app:secret@localhost/app")?;
+/// let tasks: Vec<_> = (0..8_i64)
+///     .map(|i| {
+///         let pool = pool.clone();
+///         tokio::spawn(async move {
+///             let mut conn = pool.get().await?;
+///             conn.query_scalar::<i64, _, _>("SELECT $1::int8 * 2", (i,)).await
+///         })
+///     })
+///     .collect();
+/// for t in tasks {
+///     t.await.expect("task panicked")?;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    options: PoolOptions,
+    /// One permit per connection that may be lent out (or being reset) at once.
+    permits: Arc<Semaphore>,
+    shelf: Mutex<Shelf<Connection>>,
+}
+
+impl Inner {
+    fn shelf(&self) -> MutexGuard<'_, Shelf<Connection>> {
+        // The shelf is left consistent at every point a panic could unwind from.
+        self.shelf.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Shelves a connection that came back settled; one that may not be shelved (the pool
+    /// is closed, the connection too old) is dropped, which closes its socket.
+    fn give_back(&self, conn: Connection, created: Instant) {
+        let rejected = self.shelf().put(conn, created, &self.options, Instant::now());
+        drop(rejected);
+    }
+
+    /// Makes an idle connection fit to lend: reset if a borrower left it unsettled (lent out
+    /// while no runtime was there to reset it when it came back), then checked.
+    async fn ready(&self, conn: &mut Connection) -> bool {
+        if !conn.is_settled() {
+            match tokio::time::timeout(RESET_TIMEOUT, conn.reset()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return false,
+            }
+        }
+        if conn.is_closed() {
+            return false;
+        }
+        match self.options.get_check() {
+            Check::None => true,
+            Check::Probe => conn.probe().await,
+            Check::Ping => conn.batch_execute("").await.is_ok(),
+        }
+    }
+}
+
+/// A slot counted in the pool's size whose connection is being opened, checked or reset:
+/// when what holds it is dropped or fails, the slot is given up.
+struct Slot {
+    inner: Arc<Inner>,
+    armed: bool,
+}
+
+impl Slot {
+    fn new(inner: &Arc<Inner>) -> Self {
+        Self { inner: Arc::clone(inner), armed: true }
+    }
+
+    /// The slot now belongs to a connection that was lent out or shelved.
+    fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if self.armed {
+            self.inner.shelf().discard();
+        }
+    }
+}
+
+impl Pool {
+    /// A pool with the given options (see also [`PoolOptions::build`]).
+    pub fn with_options(config: Config, options: PoolOptions) -> Self {
+        let permits = Arc::new(Semaphore::new(options.get_max_size()));
+        let shelf = Mutex::new(Shelf::new());
+        Self { inner: Arc::new(Inner { config, options, permits, shelf }) }
+    }
+
+    /// Borrows a connection: an idle one if there is one (checked first, see [`Check`]), a
+    /// new one if the pool has room, else the first to come back — waiting at most
+    /// `acquire_timeout`. Dropping the returned guard gives the connection back.
+    ///
+    /// Cancel safe: dropping the future gives up its place in the queue, and a connection it
+    /// was opening or checking is closed.
+    pub async fn get(&self) -> Result<PooledConnection, Error> {
+        let inner = &self.inner;
+        let acquire = Arc::clone(&inner.permits).acquire_owned();
+        let acquired = match inner.options.get_acquire_timeout() {
+            Some(limit) => tokio::time::timeout(limit, acquire)
+                .await
+                .map_err(|_elapsed| super::acquire_timed_out(&inner.options))?,
+            None => acquire.await,
+        };
+        let permit = acquired.map_err(|_closed| super::pool_closed())?;
+        loop {
+            let mut expired = Vec::new();
+            let taken = inner.shelf().take(&inner.options, Instant::now(), &mut expired)?;
+            let slot = Slot::new(inner);
+            for conn in expired {
+                let _ = conn.close().await;
+            }
+            match taken {
+                Take::Idle(mut conn, created) => {
+                    if inner.ready(&mut conn).await {
+                        slot.keep();
+                        return Ok(self.lend(conn, created, permit));
+                    }
+                    // Dead or unusable: dropped with its slot; try the next one.
+                }
+                Take::Open => {
+                    let conn = inner.config.connect().await?;
+                    slot.keep();
+                    return Ok(self.lend(conn, Instant::now(), permit));
+                }
+            }
+        }
+    }
+
+    fn lend(
+        &self,
+        conn: Connection,
+        created: Instant,
+        permit: OwnedSemaphorePermit,
+    ) -> PooledConnection {
+        PooledConnection {
+            conn: Some(conn),
+            created,
+            inner: Arc::clone(&self.inner),
+            permit: Some(permit),
+        }
+    }
+
+    /// How many connections the pool has, and how many are idle.
+    pub fn status(&self) -> PoolStatus {
+        self.inner.shelf().status(&self.inner.options)
+    }
+
+    /// The options the pool was built with.
+    pub fn options(&self) -> &PoolOptions {
+        &self.inner.options
+    }
+
+    /// Closes the pool: idle connections are closed now, lent-out ones when they come back,
+    /// and every `get` (waiting or later) fails with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    pub async fn close(&self) {
+        let idle = self.inner.shelf().close();
+        self.inner.permits.close();
+        for conn in idle {
+            let _ = conn.close().await;
+        }
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.shelf().is_closed()
+    }
+}
+
+super::pool_impls!(Pool);
+
+/// A connection borrowed from a [`Pool`]: it derefs to the [`Connection`], and dropping it
+/// gives the connection back (reset first, in a spawned task, when it was left inside a
+/// transaction or with an answer owed; see the [`pool`](crate::pool) module).
+pub struct PooledConnection {
+    /// `None` once detached.
+    conn: Option<Connection>,
+    created: Instant,
+    inner: Arc<Inner>,
+    /// Given up when the connection is back on the shelf (or closed).
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl PooledConnection {
+    /// Takes the connection out of the pool for good: the pool forgets it (making room for
+    /// a new one), and it closes when the returned connection is dropped.
+    pub fn detach(mut self) -> Connection {
+        self.inner.shelf().discard();
+        self.conn.take().expect(super::PRESENT)
+    }
+}
+
+super::guard_impls!(PooledConnection, Connection);
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        let permit = self.permit.take();
+        let (inner, created) = (Arc::clone(&self.inner), self.created);
+        if conn.is_closed() {
+            inner.shelf().discard();
+            return;
+        }
+        if conn.is_settled() {
+            inner.give_back(conn, created);
+            return;
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                // Reset now, so that a transaction left open does not hold its locks while
+                // the connection sits idle; the permit keeps the slot taken meanwhile, and
+                // the slot is given up if the task never completes (a runtime shutting down).
+                let slot = Slot::new(&inner);
+                runtime.spawn(async move {
+                    if let Ok(Ok(())) = tokio::time::timeout(RESET_TIMEOUT, conn.reset()).await {
+                        slot.keep();
+                        inner.give_back(conn, created);
+                    }
+                    drop(permit);
+                });
+            }
+            // Dropped outside a runtime: the next `get` resets it.
+            Err(_) => inner.give_back(conn, created),
+        }
+    }
+}

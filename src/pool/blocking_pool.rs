@@ -1,0 +1,257 @@
+//! The blocking pool (see the [module docs](crate::pool)).
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use super::{Check, PoolOptions, PoolStatus, RESET_TIMEOUT, Shelf, Take};
+use crate::blocking::Connection;
+use crate::conn::Config;
+use crate::error::Error;
+
+/// A pool of blocking connections to one server, shared between threads by cloning (the
+/// clones share the pool). See the [`pool`](crate::pool) module for what it guarantees.
+///
+/// ```no_run
+/// let pool = pgtusk::blocking::Pool::new("postgresql://app:secret@localhost/app")?;
+/// let threads: Vec<_> = (0..8_i64)
+///     .map(|i| {
+///         let pool = pool.clone();
+///         std::thread::spawn(move || -> Result<i64, pgtusk::Error> {
+///             let mut conn = pool.get()?;
+///             conn.query_scalar("SELECT $1::int8 * 2", (i,))
+///         })
+///     })
+///     .collect();
+/// for t in threads {
+///     t.join().expect("thread panicked")?;
+/// }
+/// # Ok::<(), pgtusk::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    options: PoolOptions,
+    state: Mutex<State>,
+    /// Signalled when a connection is given back (or the pool closes).
+    freed: Condvar,
+}
+
+struct State {
+    shelf: Shelf<Connection>,
+    /// Connections lent out or being readied (at most `max_size`).
+    lent: usize,
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state is left consistent at every point a panic could unwind from.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits for one of the `max_size` places to lend from, until the acquire timeout.
+    fn acquire(&self) -> Result<(), Error> {
+        let deadline = self.options.get_acquire_timeout().map(|t| Instant::now() + t);
+        let mut state = self.state();
+        loop {
+            if state.shelf.is_closed() {
+                return Err(super::pool_closed());
+            }
+            if state.lent < self.options.get_max_size() {
+                state.lent += 1;
+                return Ok(());
+            }
+            state = match deadline {
+                None => self.freed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(super::acquire_timed_out(&self.options));
+                    }
+                    self.freed
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Gives up a place to lend from (`discard`: and the connection that held it).
+    fn release(&self, discard: bool) {
+        let mut state = self.state();
+        state.lent = state.lent.saturating_sub(1);
+        if discard {
+            state.shelf.discard();
+        }
+        drop(state);
+        self.freed.notify_one();
+    }
+
+    /// Shelves a connection that came back settled and gives up its place; one that may not
+    /// be shelved (the pool is closed, the connection too old) is closed.
+    fn give_back(&self, conn: Connection, created: Instant) {
+        let mut state = self.state();
+        let rejected = state.shelf.put(conn, created, &self.options, Instant::now());
+        state.lent = state.lent.saturating_sub(1);
+        drop(state);
+        self.freed.notify_one();
+        if let Some(conn) = rejected {
+            let _ = conn.close();
+        }
+    }
+
+    /// Makes an idle connection fit to lend: reset if a borrower left it unsettled, then
+    /// checked.
+    fn ready(&self, conn: &mut Connection) -> bool {
+        if !conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err() {
+            return false;
+        }
+        if conn.is_closed() {
+            return false;
+        }
+        match self.options.get_check() {
+            Check::None => true,
+            Check::Probe => conn.probe(),
+            Check::Ping => conn.batch_execute("").is_ok(),
+        }
+    }
+}
+
+/// A place to lend from, held while a connection is found, opened or checked: given up
+/// (with the connection's slot, once it has one) when that fails or panics.
+struct Place<'p> {
+    inner: &'p Inner,
+    /// The shelf counts a connection for this place.
+    counted: bool,
+    armed: bool,
+}
+
+impl Place<'_> {
+    /// The place now belongs to a lent-out connection.
+    fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.inner.release(self.counted);
+        }
+    }
+}
+
+impl Pool {
+    /// A pool with the given options (see also [`PoolOptions::build_blocking`]).
+    pub fn with_options(config: Config, options: PoolOptions) -> Self {
+        let state = Mutex::new(State { shelf: Shelf::new(), lent: 0 });
+        Self { inner: Arc::new(Inner { config, options, state, freed: Condvar::new() }) }
+    }
+
+    /// Borrows a connection: an idle one if there is one (checked first, see [`Check`]), a
+    /// new one if the pool has room, else one that comes back — waiting at most
+    /// `acquire_timeout`. Waiting threads are not served in a guaranteed order. Dropping the
+    /// returned guard gives the connection back.
+    pub fn get(&self) -> Result<PooledConnection, Error> {
+        let inner = &*self.inner;
+        inner.acquire()?;
+        loop {
+            let mut place = Place { inner, counted: false, armed: true };
+            let mut expired = Vec::new();
+            let taken = inner.state().shelf.take(&inner.options, Instant::now(), &mut expired)?;
+            place.counted = true;
+            for conn in expired {
+                let _ = conn.close();
+            }
+            match taken {
+                Take::Idle(mut conn, created) => {
+                    if inner.ready(&mut conn) {
+                        place.keep();
+                        return Ok(self.lend(conn, created));
+                    }
+                    // Dead or unusable: dropped with its slot; try the next one (a new
+                    // place is taken at once, so the loop cannot be overtaken).
+                    drop(conn);
+                    let mut state = inner.state();
+                    state.shelf.discard();
+                    place.counted = false;
+                    place.keep();
+                }
+                Take::Open => {
+                    let conn = Connection::connect_config(&inner.config)?;
+                    place.keep();
+                    return Ok(self.lend(conn, Instant::now()));
+                }
+            }
+        }
+    }
+
+    fn lend(&self, conn: Connection, created: Instant) -> PooledConnection {
+        PooledConnection { conn: Some(conn), created, inner: Arc::clone(&self.inner) }
+    }
+
+    /// How many connections the pool has, and how many are idle.
+    pub fn status(&self) -> PoolStatus {
+        self.inner.state().shelf.status(&self.inner.options)
+    }
+
+    /// The options the pool was built with.
+    pub fn options(&self) -> &PoolOptions {
+        &self.inner.options
+    }
+
+    /// Closes the pool: idle connections are closed now, lent-out ones when they come back,
+    /// and every `get` (waiting or later) fails with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    pub fn close(&self) {
+        let idle = self.inner.state().shelf.close();
+        self.inner.freed.notify_all();
+        for conn in idle {
+            let _ = conn.close();
+        }
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.state().shelf.is_closed()
+    }
+}
+
+super::pool_impls!(Pool);
+
+/// A connection borrowed from a blocking [`Pool`]: it derefs to the
+/// [`Connection`](crate::blocking::Connection), and dropping it gives the connection back
+/// (reset first, in the dropping thread, when it was left inside a transaction or with an
+/// answer owed; see the [`pool`](crate::pool) module).
+pub struct PooledConnection {
+    /// `None` once detached.
+    conn: Option<Connection>,
+    created: Instant,
+    inner: Arc<Inner>,
+}
+
+impl PooledConnection {
+    /// Takes the connection out of the pool for good: the pool forgets it (making room for
+    /// a new one), and it closes when the returned connection is dropped.
+    pub fn detach(mut self) -> Connection {
+        self.inner.release(true);
+        self.conn.take().expect(super::PRESENT)
+    }
+}
+
+super::guard_impls!(PooledConnection, Connection);
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        if conn.is_closed() || (!conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err()) {
+            drop(conn);
+            self.inner.release(true);
+            return;
+        }
+        self.inner.give_back(conn, self.created);
+    }
+}

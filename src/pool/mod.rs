@@ -1,0 +1,489 @@
+//! Connection pools: [`Pool`](crate::Pool) for the async [`Connection`](crate::Connection)
+//! and [`blocking::Pool`](crate::blocking::Pool) for the blocking one.
+//!
+//! A pool keeps up to [`max_size`](PoolOptions::max_size) connections to one [`Config`] and
+//! lends them out: [`get`](crate::Pool::get) returns a guard that derefs to the connection and
+//! gives it back when dropped. Connections are opened on demand (a new pool holds none), and
+//! the statement cache of each survives from one borrower to the next — that is much of why a
+//! pool is faster than connecting per request.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pgtusk::Error> {
+//! let pool = pgtusk::Pool::new("postgresql://app:secret@localhost/app")?;
+//! let mut conn = pool.get().await?;
+//! let n: i64 = conn.query_scalar("SELECT $1::int8 + 1", (41_i64,)).await?;
+//! assert_eq!(n, 42);
+//! # Ok(()) }
+//! ```
+//!
+//! # What the pool guarantees
+//!
+//! - **Bounded**: never more than `max_size` connections open, counting those being opened.
+//!   When all are lent out, `get` waits (the async pool serves waiters first come, first
+//!   served) for at most [`acquire_timeout`](PoolOptions::acquire_timeout), then fails with
+//!   [`ErrorKind::Timeout`].
+//! - **Clean hand-over**: a connection comes back in whatever state its borrower left it. One
+//!   left inside a transaction (a `BEGIN` without `COMMIT`, a transaction guard dropped, a
+//!   failed statement in a transaction), with an answer still owed (a dropped future or row
+//!   stream, a COPY left unfinished) is *reset* before anyone else gets it: what is owed is
+//!   read and discarded, then `ROLLBACK`. The async pool resets in a spawned task as soon as
+//!   the guard is dropped (so a forgotten transaction does not hold its locks while the
+//!   connection sits idle); the blocking pool resets in the thread that drops the guard. A
+//!   reset that fails, or takes longer than 10 seconds, closes the connection instead.
+//! - **Live connections**: a connection that the server closed while it was idle (a restart,
+//!   `pg_terminate_backend`, `idle_session_timeout`) is noticed at `get`, closed and replaced
+//!   (see [`Check`]). One that breaks while lent out is closed when it comes back.
+//! - **Recycling**: connections older than [`max_lifetime`](PoolOptions::max_lifetime), or
+//!   idle for longer than [`idle_timeout`](PoolOptions::idle_timeout), are closed instead of
+//!   being lent out again. The pool runs no background task: this happens when the pool is
+//!   next used ([`get`](crate::Pool::get), a guard given back) and, for every idle
+//!   connection, on [`close`](crate::Pool::close) or when the last handle is dropped.
+//!
+//! Session state that is not part of a transaction is *not* reset: settings made with `SET`
+//! (outside a transaction), `LISTEN`s, temporary tables, advisory session locks and prepared
+//! statements stay with the connection, as in psycopg's pool without a reset callback. Use
+//! `SET LOCAL` inside transactions, or take a connection out of the pool with
+//! [`detach`](crate::PooledConnection::detach) when a session must be special.
+//!
+//! # Errors
+//!
+//! `get` returns the error of a failed connection attempt as it is (a pool does not retry:
+//! the caller sees an unreachable server or a bad password at once), a
+//! [`Timeout`](crate::ErrorKind::Timeout) when no connection became free in time, and
+//! [`Closed`](crate::ErrorKind::Closed) after [`close`](crate::Pool::close).
+
+#[cfg(feature = "tokio")]
+pub(crate) mod async_pool;
+pub(crate) mod blocking_pool;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::conn::Config;
+use crate::error::{Error, ErrorKind};
+
+/// Why a guard's connection is always there (it is taken out only by `detach`, which
+/// consumes the guard).
+const PRESENT: &str = "a pooled connection is present until detached";
+
+/// `Deref`, `DerefMut` and `Debug` for a pool's guard (`$guard`, whose `conn` field is an
+/// `Option<$conn>`).
+macro_rules! guard_impls {
+    ($guard:ident, $conn:ty) => {
+        impl std::ops::Deref for $guard {
+            type Target = $conn;
+
+            fn deref(&self) -> &$conn {
+                self.conn.as_ref().expect(super::PRESENT)
+            }
+        }
+
+        impl std::ops::DerefMut for $guard {
+            fn deref_mut(&mut self) -> &mut $conn {
+                self.conn.as_mut().expect(super::PRESENT)
+            }
+        }
+
+        impl std::fmt::Debug for $guard {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($guard)).field("conn", &self.conn).finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use guard_impls;
+
+/// The constructors from a connection string or a [`Config`] with default options, and
+/// `Debug`, for a pool type (`$pool`, with `with_options`, `status` and an `inner` holding
+/// `config` and `options`).
+macro_rules! pool_impls {
+    ($pool:ident) => {
+        impl $pool {
+            /// A pool with the default [`PoolOptions`] for a connection string (a
+            /// `postgresql://` URL or `key=value` pairs; unset parameters come from the `PG*`
+            /// environment variables, then libpq's defaults). No connection is opened until
+            /// [`get`](Self::get).
+            pub fn new(conninfo: &str) -> Result<Self, crate::Error> {
+                Ok(Self::from_config(crate::Config::from_env_and_str(conninfo)?))
+            }
+
+            /// A pool with the default [`PoolOptions`] for a parsed [`Config`].
+            pub fn from_config(config: crate::Config) -> Self {
+                Self::with_options(config, PoolOptions::new())
+            }
+        }
+
+        impl std::fmt::Debug for $pool {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($pool))
+                    .field("config", &self.inner.config)
+                    .field("options", &self.inner.options)
+                    .field("status", &self.status())
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use pool_impls;
+
+/// How long a reset (reading what a borrower left owed, then `ROLLBACK`) may take before the
+/// connection is closed instead.
+pub(crate) const RESET_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a pool makes sure an idle connection is still alive before lending it out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Check {
+    /// No check: a connection the server closed while it was idle fails its borrower's first
+    /// call (with [`ErrorKind::Closed`] or the server's reason).
+    None,
+    /// Reads whatever the socket has, without waiting (one system call, no round trip): a
+    /// connection that the server ended (its goodbye message, or the closed socket) is
+    /// replaced. This catches restarts and terminated sessions, not a network that silently
+    /// dropped the peer (TCP keepalives cover that).
+    #[default]
+    Probe,
+    /// A round trip (an empty query) on every `get`: the strongest check, and the slowest.
+    Ping,
+}
+
+/// Pool settings; `PoolOptions::new()` gives the defaults listed on each method.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), pgtusk::Error> {
+/// use std::time::Duration;
+///
+/// let config: pgtusk::Config = "host=localhost user=app dbname=app".parse()?;
+/// let pool = pgtusk::PoolOptions::new()
+///     .max_size(16)
+///     .acquire_timeout(Some(Duration::from_secs(5)))
+///     .build(config);
+/// # let _ = pool; Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    max_size: usize,
+    acquire_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    check: Check,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PoolOptions {
+    /// The defaults: `max_size` 10, `acquire_timeout` 30 s, `max_lifetime` 30 min,
+    /// `idle_timeout` 10 min, [`Check::Probe`].
+    pub fn new() -> Self {
+        Self {
+            max_size: 10,
+            acquire_timeout: Some(Duration::from_secs(30)),
+            max_lifetime: Some(Duration::from_secs(30 * 60)),
+            idle_timeout: Some(Duration::from_secs(10 * 60)),
+            check: Check::Probe,
+        }
+    }
+
+    /// The most connections open at once, lent out or idle (default 10; 0 is taken as 1).
+    pub fn max_size(mut self, max_size: usize) -> Self {
+        self.max_size = max_size.max(1);
+        self
+    }
+
+    /// How long `get` waits for a connection when all are lent out (default 30 s; `None`
+    /// waits for ever). Opening a connection is bounded by the config's `connect_timeout`.
+    pub fn acquire_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Connections older than this are closed rather than lent out again (default 30 min;
+    /// `None`: kept for ever).
+    pub fn max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.max_lifetime = lifetime;
+        self
+    }
+
+    /// Connections idle for longer than this are closed rather than lent out (default
+    /// 10 min; `None`: kept for ever).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How an idle connection is checked before it is lent out (default [`Check::Probe`]).
+    pub fn check(mut self, check: Check) -> Self {
+        self.check = check;
+        self
+    }
+
+    /// The async pool with these settings (no connection is opened yet).
+    #[cfg(feature = "tokio")]
+    pub fn build(self, config: Config) -> crate::Pool {
+        crate::Pool::with_options(config, self)
+    }
+
+    /// The blocking pool with these settings (no connection is opened yet).
+    pub fn build_blocking(self, config: Config) -> crate::blocking::Pool {
+        crate::blocking::Pool::with_options(config, self)
+    }
+}
+
+/// A snapshot of a pool's connections, from `status()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStatus {
+    /// Connections open or being opened (lent out, idle, or being reset).
+    pub size: usize,
+    /// Connections waiting in the pool.
+    pub idle: usize,
+    /// `max_size` of the pool.
+    pub max_size: usize,
+}
+
+/// An idle connection and its age.
+struct Idle<C> {
+    conn: C,
+    created: Instant,
+    returned: Instant,
+}
+
+/// The bookkeeping both pools share, kept under the pool's lock: the idle connections
+/// (most recently returned last: lent out first, so the surplus ages out through
+/// `idle_timeout`), how many connections exist, and whether the pool was closed.
+pub(crate) struct Shelf<C> {
+    idle: VecDeque<Idle<C>>,
+    /// Connections open or being opened: idle, lent out, or being reset.
+    size: usize,
+    closed: bool,
+}
+
+impl<C> fmt::Debug for Shelf<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shelf")
+            .field("idle", &self.idle.len())
+            .field("size", &self.size)
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+/// What [`Shelf::take`] found.
+pub(crate) enum Take<C> {
+    /// An idle connection and when it was opened.
+    Idle(C, Instant),
+    /// None idle: a slot was reserved, the caller opens a connection.
+    Open,
+}
+
+impl<C> Shelf<C> {
+    pub(crate) fn new() -> Self {
+        Self { idle: VecDeque::new(), size: 0, closed: false }
+    }
+
+    pub(crate) fn status(&self, options: &PoolOptions) -> PoolStatus {
+        PoolStatus { size: self.size, idle: self.idle.len(), max_size: options.max_size }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// For a caller that holds one of the `max_size` permits: the most recently returned
+    /// idle connection that is not too old, or a reserved slot to open one. Connections past
+    /// their lifetime are moved to `expired` for the caller to close outside the lock.
+    pub(crate) fn take(
+        &mut self,
+        options: &PoolOptions,
+        now: Instant,
+        expired: &mut Vec<C>,
+    ) -> Result<Take<C>, Error> {
+        if self.closed {
+            return Err(pool_closed());
+        }
+        self.sweep(options, now, expired);
+        Ok(match self.idle.pop_back() {
+            Some(idle) => Take::Idle(idle.conn, idle.created),
+            None => {
+                self.size += 1;
+                Take::Open
+            }
+        })
+    }
+
+    /// Puts a lent-out connection back (when it is still fit to lend), or hands it back to
+    /// the caller to close: the pool is closed, or the connection is past its lifetime.
+    pub(crate) fn put(
+        &mut self,
+        conn: C,
+        created: Instant,
+        options: &PoolOptions,
+        now: Instant,
+    ) -> Option<C> {
+        if self.closed || expired(options.max_lifetime, created, now) {
+            self.size = self.size.saturating_sub(1);
+            return Some(conn);
+        }
+        self.idle.push_back(Idle { conn, created, returned: now });
+        None
+    }
+
+    /// Forgets a connection that was closed (or a slot whose opening failed).
+    pub(crate) fn discard(&mut self) {
+        self.size = self.size.saturating_sub(1);
+    }
+
+    /// Moves idle connections past their lifetime or idle timeout to `expired`. The oldest
+    /// returned are at the front; a connection past its lifetime can sit anywhere.
+    pub(crate) fn sweep(&mut self, options: &PoolOptions, now: Instant, expired: &mut Vec<C>) {
+        let before = self.idle.len();
+        let mut kept = VecDeque::with_capacity(before);
+        for idle in self.idle.drain(..) {
+            if is_stale(options, &idle, now) {
+                expired.push(idle.conn);
+            } else {
+                kept.push_back(idle);
+            }
+        }
+        self.idle = kept;
+        self.size = self.size.saturating_sub(before - self.idle.len());
+    }
+
+    /// Marks the pool closed and hands back every idle connection for the caller to close.
+    pub(crate) fn close(&mut self) -> Vec<C> {
+        self.closed = true;
+        let idle: Vec<C> = self.idle.drain(..).map(|i| i.conn).collect();
+        self.size = self.size.saturating_sub(idle.len());
+        idle
+    }
+}
+
+fn expired(limit: Option<Duration>, since: Instant, now: Instant) -> bool {
+    limit.is_some_and(|limit| now.saturating_duration_since(since) >= limit)
+}
+
+fn is_stale<C>(options: &PoolOptions, idle: &Idle<C>, now: Instant) -> bool {
+    expired(options.max_lifetime, idle.created, now)
+        || expired(options.idle_timeout, idle.returned, now)
+}
+
+impl PoolOptions {
+    pub(crate) fn get_max_size(&self) -> usize {
+        self.max_size
+    }
+
+    pub(crate) fn get_acquire_timeout(&self) -> Option<Duration> {
+        self.acquire_timeout
+    }
+
+    pub(crate) fn get_check(&self) -> Check {
+        self.check
+    }
+}
+
+pub(crate) fn pool_closed() -> Error {
+    Error::new(ErrorKind::Closed, "the pool was closed")
+}
+
+pub(crate) fn acquire_timed_out(options: &PoolOptions) -> Error {
+    let waited = options.acquire_timeout.unwrap_or_default();
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "no connection became free within {waited:?} (all {} of the pool's connections \
+             are in use)",
+            options.max_size
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> PoolOptions {
+        PoolOptions::new()
+            .max_size(3)
+            .max_lifetime(Some(Duration::from_secs(100)))
+            .idle_timeout(Some(Duration::from_secs(10)))
+    }
+
+    #[test]
+    fn lends_the_most_recently_returned_and_opens_when_none_is_idle() {
+        let o = options();
+        let t0 = Instant::now();
+        let mut shelf = Shelf::new();
+        let mut expired = Vec::new();
+        assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 0, max_size: 3 });
+        assert!(shelf.put("a", t0, &o, t0).is_none());
+        assert!(shelf.put("b", t0, &o, t0 + Duration::from_secs(1)).is_none());
+        assert_eq!(shelf.status(&o).idle, 2);
+        let Ok(Take::Idle(c, _)) = shelf.take(&o, t0, &mut expired) else { panic!() };
+        assert_eq!(c, "b");
+        assert!(expired.is_empty());
+        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 1, max_size: 3 });
+    }
+
+    #[test]
+    fn stale_connections_are_handed_back_for_closing() {
+        let o = options();
+        let t0 = Instant::now();
+        let mut shelf = Shelf::new();
+        let mut expired = Vec::new();
+        for _ in 0..3 {
+            assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        }
+        // "old" is near its lifetime, "idle" will sit past the idle timeout.
+        let old = t0 - Duration::from_secs(95);
+        assert!(shelf.put("idle", t0, &o, t0).is_none());
+        assert!(shelf.put("old", old, &o, t0 + Duration::from_secs(4)).is_none());
+        assert!(shelf.put("fresh", t0, &o, t0 + Duration::from_secs(5)).is_none());
+        // Returned past its lifetime: not shelved.
+        assert!(matches!(
+            shelf.take(&o, t0 + Duration::from_secs(5), &mut expired),
+            Ok(Take::Idle("fresh", _))
+        ));
+        assert_eq!(shelf.put("fresh", old, &o, t0 + Duration::from_secs(100)), Some("fresh"));
+        assert_eq!(shelf.status(&o).size, 2);
+
+        let got = shelf.take(&o, t0 + Duration::from_secs(12), &mut expired);
+        assert!(matches!(got, Ok(Take::Open)));
+        expired.sort_unstable();
+        assert_eq!(expired, ["idle", "old"]);
+        assert_eq!(shelf.status(&o), PoolStatus { size: 1, idle: 0, max_size: 3 });
+    }
+
+    #[test]
+    fn a_closed_pool_lends_nothing_and_takes_nothing_back() {
+        let o = options();
+        let t0 = Instant::now();
+        let mut shelf = Shelf::new();
+        let mut expired = Vec::new();
+        assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        assert!(shelf.put(1, t0, &o, t0).is_none());
+        assert_eq!(shelf.close(), [1]);
+        assert_eq!(shelf.status(&o).size, 1);
+        let e = shelf.take(&o, t0, &mut expired).err().map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::Closed));
+        assert_eq!(shelf.put(2, t0, &o, t0), Some(2));
+        assert_eq!(shelf.status(&o).size, 0);
+    }
+
+    #[test]
+    fn options_clamp_and_default() {
+        let o = PoolOptions::new().max_size(0);
+        assert_eq!(o.get_max_size(), 1);
+        assert_eq!(PoolOptions::default().get_check(), Check::Probe);
+        let e = acquire_timed_out(&PoolOptions::new());
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(e.to_string().contains("30s"), "{e}");
+    }
+}
