@@ -136,6 +136,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("streamed {count} rows");
     conn.close().await?;
 
+    // A pool: tasks borrow connections and give them back when the guard drops.
+    let pool = pgtusk::PoolOptions::new().max_size(4).build(url.parse()?);
+    let tasks: Vec<_> = (1..=16_i64)
+        .map(|i| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut conn = pool.get().await?;
+                conn.query_scalar::<i64, _, _>("SELECT $1::int8 * $1", (i,)).await
+            })
+        })
+        .collect();
+    let mut squares = 0;
+    for task in tasks {
+        squares += task.await??;
+    }
+    let status = pool.status();
+    println!("pool: 16 tasks on {} connections, sum of squares {squares}", status.size);
+    pool.close().await;
+
     // The same API, blocking (no runtime inside).
     let mut blocking = pgtusk::blocking::Connection::connect(&url)?;
     let answer: i32 = blocking.query_scalar("SELECT $1::int4 * 2", (21_i32,))?;
