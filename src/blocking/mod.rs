@@ -654,10 +654,16 @@ impl Connection {
         result
     }
 
-    /// Reads whatever the socket has without waiting and handles it (an idle connection
-    /// receives only session messages): false when the server has ended the session or the
-    /// socket failed.
+    /// Whether an idle connection is still alive, without a round trip: the socket is
+    /// asked whether anything arrived (one system call on Linux); if so (the server's
+    /// goodbye, its closing of the socket, or a notification), that is read and handled.
+    /// False when the server has ended the session or the socket failed.
     pub(crate) fn probe(&mut self) -> bool {
+        match self.stream.has_input() {
+            Ok(Some(false)) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
         if self.stream.set_nonblocking(true).is_err() {
             return false;
         }

@@ -49,6 +49,31 @@ impl Stream {
         }
     }
 
+    /// Looks at the socket without reading or waiting (one `recv` with `MSG_PEEK` and
+    /// `MSG_DONTWAIT`): `Some(true)` when something is there to read (bytes or the end of the
+    /// stream). `None` on platforms where the socket has to be made non-blocking to tell.
+    pub(crate) fn has_input(&self) -> io::Result<Option<bool>> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let sock = match self {
+                Self::Tcp(s) => socket2::SockRef::from(s),
+                Self::Unix(s) => socket2::SockRef::from(s),
+                #[cfg(feature = "rustls")]
+                Self::Tls(s) => socket2::SockRef::from(&s.sock),
+            };
+            let mut byte = [std::mem::MaybeUninit::uninit()];
+            match sock.recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+                Ok(_) => Ok(Some(true)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Some(false)),
+                Err(e) => Err(e),
+            }
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            Ok(None)
+        }
+    }
+
     /// Sets the receive low-water mark of the TCP socket under the stream (read batching, see
     /// [`crate::driver::set_recv_lowat`]). `Ok(false)`: there is none to set (a Unix socket, or
     /// a platform without Linux's semantics).

@@ -142,7 +142,7 @@ impl Pool {
                     // Dead or unusable: dropped with its slot; try the next one.
                 }
                 Take::Open => {
-                    let conn = inner.config.connect().await?;
+                    let conn = inner.options.open(&inner.config).await?;
                     slot.keep();
                     return Ok(self.lend(conn, Instant::now(), permit));
                 }

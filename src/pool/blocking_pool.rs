@@ -182,7 +182,7 @@ impl Pool {
                     place.keep();
                 }
                 Take::Open => {
-                    let conn = Connection::connect_config(&inner.config)?;
+                    let conn = inner.options.open_blocking(&inner.config)?;
                     place.keep();
                     return Ok(self.lend(conn, Instant::now()));
                 }

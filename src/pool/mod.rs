@@ -39,6 +39,10 @@
 //!   next used ([`get`](crate::Pool::get), a guard given back) and, for every idle
 //!   connection, on [`close`](crate::Pool::close) or when the last handle is dropped.
 //!
+//! Every new connection can be prepared once by a hook before it is first lent out
+//! ([`PoolOptions::on_connect`], [`PoolOptions::on_connect_blocking`]): session settings, the
+//! application's types registered with `register_type`.
+//!
 //! Session state that is not part of a transaction is *not* reset: settings made with `SET`
 //! (outside a transaction), `LISTEN`s, temporary tables, advisory session locks and prepared
 //! statements stay with the connection, as in psycopg's pool without a reset callback. Use
@@ -161,13 +165,40 @@ pub enum Check {
 ///     .build(config);
 /// # let _ = pool; Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PoolOptions {
     max_size: usize,
     acquire_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
     idle_timeout: Option<Duration>,
     check: Check,
+    #[cfg(feature = "tokio")]
+    on_connect: Option<OnConnect>,
+    on_connect_blocking: Option<OnConnectBlocking>,
+}
+
+/// The future an [`on_connect`](PoolOptions::on_connect) hook returns.
+pub type HookFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'c>>;
+
+#[cfg(feature = "tokio")]
+type OnConnect =
+    std::sync::Arc<dyn for<'c> Fn(&'c mut crate::Connection) -> HookFuture<'c> + Send + Sync>;
+type OnConnectBlocking =
+    std::sync::Arc<dyn Fn(&mut crate::blocking::Connection) -> Result<(), Error> + Send + Sync>;
+
+impl fmt::Debug for PoolOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("PoolOptions");
+        d.field("max_size", &self.max_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("check", &self.check);
+        #[cfg(feature = "tokio")]
+        d.field("on_connect", &self.on_connect.is_some());
+        d.field("on_connect_blocking", &self.on_connect_blocking.is_some()).finish()
+    }
 }
 
 impl Default for PoolOptions {
@@ -186,6 +217,9 @@ impl PoolOptions {
             max_lifetime: Some(Duration::from_secs(30 * 60)),
             idle_timeout: Some(Duration::from_secs(10 * 60)),
             check: Check::Probe,
+            #[cfg(feature = "tokio")]
+            on_connect: None,
+            on_connect_blocking: None,
         }
     }
 
@@ -219,6 +253,41 @@ impl PoolOptions {
     /// How an idle connection is checked before it is lent out (default [`Check::Probe`]).
     pub fn check(mut self, check: Check) -> Self {
         self.check = check;
+        self
+    }
+
+    /// Runs on every new connection of an async pool before it is first lent out: session
+    /// settings, [`register_type`](crate::Connection::register_type) for the application's
+    /// types... An error fails the `get` that opened the connection (which is closed).
+    ///
+    /// ```no_run
+    /// # fn demo(config: pgtusk::Config) {
+    /// let pool = pgtusk::PoolOptions::new()
+    ///     .on_connect(|conn| {
+    ///         Box::pin(async move {
+    ///             conn.batch_execute("SET search_path = app, public").await?;
+    ///             conn.register_type("app.mood").await?;
+    ///             Ok(())
+    ///         })
+    ///     })
+    ///     .build(config);
+    /// # let _ = pool; }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn on_connect<F>(mut self, hook: F) -> Self
+    where
+        F: for<'c> Fn(&'c mut crate::Connection) -> HookFuture<'c> + Send + Sync + 'static,
+    {
+        self.on_connect = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// [`on_connect`](Self::on_connect) for the blocking pool.
+    pub fn on_connect_blocking<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut crate::blocking::Connection) -> Result<(), Error> + Send + Sync + 'static,
+    {
+        self.on_connect_blocking = Some(std::sync::Arc::new(hook));
         self
     }
 
@@ -383,6 +452,28 @@ impl PoolOptions {
 
     pub(crate) fn get_check(&self) -> Check {
         self.check
+    }
+
+    /// Opens a connection of the async pool and runs the `on_connect` hook on it.
+    #[cfg(feature = "tokio")]
+    pub(crate) async fn open(&self, config: &Config) -> Result<crate::Connection, Error> {
+        let mut conn = config.connect().await?;
+        if let Some(hook) = &self.on_connect {
+            hook(&mut conn).await?;
+        }
+        Ok(conn)
+    }
+
+    /// Opens a connection of the blocking pool and runs the `on_connect_blocking` hook on it.
+    pub(crate) fn open_blocking(
+        &self,
+        config: &Config,
+    ) -> Result<crate::blocking::Connection, Error> {
+        let mut conn = crate::blocking::Connection::connect_config(config)?;
+        if let Some(hook) = &self.on_connect_blocking {
+            hook(&mut conn)?;
+        }
+        Ok(conn)
     }
 }
 

@@ -442,3 +442,57 @@ fn blocking_panicking_borrower() {
         assert_eq!(one, 1);
     }
 }
+
+/// `on_connect` prepares every new connection (once), and its error is `get`'s error.
+#[tokio::test]
+async fn async_on_connect_hook() {
+    for t in targets() {
+        let opened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = opened.clone();
+        let pool = PoolOptions::new()
+            .max_size(2)
+            .on_connect(move |conn| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move { conn.batch_execute("SET application_name = 'pooled'").await })
+            })
+            .build(config(&t.url));
+        let (mut a, mut b) = (pool.get().await.unwrap(), pool.get().await.unwrap());
+        for c in [&mut a, &mut b] {
+            let name: String = c.query_scalar("SHOW application_name", ()).await.unwrap();
+            assert_eq!(name, "pooled", "{}", t.label);
+        }
+        drop((a, b));
+        for _ in 0..5 {
+            drop(pool.get().await.unwrap());
+        }
+        assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 2, "{}", t.label);
+
+        let failing = PoolOptions::new()
+            .on_connect(|conn| Box::pin(async move { conn.batch_execute("SELECT 1/0").await }))
+            .build(config(&t.url));
+        let e = failing.get().await.unwrap_err();
+        assert_eq!(e.code(), Some(&pgtusk::SqlState::DIVISION_BY_ZERO), "{}", t.label);
+        assert_eq!(failing.status().size, 0, "{}", t.label);
+    }
+}
+
+/// `on_connect_blocking`: the same for the blocking pool.
+#[test]
+fn blocking_on_connect_hook() {
+    for t in targets() {
+        let pool = PoolOptions::new()
+            .on_connect_blocking(|conn| conn.batch_execute("SET application_name = 'pooled'"))
+            .build_blocking(config(&t.url));
+        let mut c = pool.get().unwrap();
+        let name: String = c.query_scalar("SHOW application_name", ()).unwrap();
+        assert_eq!(name, "pooled", "{}", t.label);
+        drop(c);
+
+        let failing = PoolOptions::new()
+            .on_connect_blocking(|conn| conn.batch_execute("SELECT 1/0"))
+            .build_blocking(config(&t.url));
+        let e = failing.get().unwrap_err();
+        assert_eq!(e.code(), Some(&pgtusk::SqlState::DIVISION_BY_ZERO), "{}", t.label);
+        assert_eq!(failing.status().size, 0, "{}", t.label);
+    }
+}
