@@ -1,6 +1,7 @@
 //! The async pool (see the [module docs](crate::pool)).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -41,6 +42,8 @@ struct Inner {
     /// One permit per connection that may be lent out (or being reset) at once.
     permits: Arc<Semaphore>,
     shelf: Mutex<Shelf<Connection>>,
+    /// The upkeep task was started.
+    upkeep: AtomicBool,
 }
 
 impl Inner {
@@ -76,6 +79,48 @@ impl Inner {
     }
 }
 
+/// The pool's upkeep, every [`PoolOptions::upkeep_period`] until the pool is closed or
+/// dropped: closes idle connections that are too old or idle for too long, and opens
+/// connections up to `min_idle`.
+async fn upkeep(pool: Weak<Inner>) {
+    loop {
+        let Some(inner) = pool.upgrade() else { return };
+        tend(&inner).await;
+        if inner.shelf().is_closed() {
+            return;
+        }
+        let period = inner.options.upkeep_period();
+        drop(inner);
+        tokio::time::sleep(period).await;
+    }
+}
+
+async fn tend(inner: &Arc<Inner>) {
+    let mut expired = Vec::new();
+    inner.shelf().sweep(&inner.options, Instant::now(), &mut expired);
+    for conn in expired {
+        let _ = conn.close().await;
+    }
+    // Opening takes a permit like a `get`, so the pool never exceeds `max_size`.
+    while let Ok(permit) = Arc::clone(&inner.permits).try_acquire_owned() {
+        if !inner.shelf().reserve_min_idle(&inner.options) {
+            break;
+        }
+        let slot = Slot::new(inner);
+        match inner.options.open(&inner.config).await {
+            Ok(conn) => {
+                slot.keep();
+                inner.give_back(conn, Instant::now());
+            }
+            Err(e) => {
+                log::warn!(target: "pgtusk", "pool: opening a connection for min_idle failed: {e}");
+                break;
+            }
+        }
+        drop(permit);
+    }
+}
+
 /// A slot counted in the pool's size whose connection is being opened, checked or reset:
 /// when what holds it is dropped or fails, the slot is given up.
 struct Slot {
@@ -107,7 +152,23 @@ impl Pool {
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
         let permits = Arc::new(Semaphore::new(options.get_max_size()));
         let shelf = Mutex::new(Shelf::new());
-        Self { inner: Arc::new(Inner { config, options, permits, shelf }) }
+        let upkeep = AtomicBool::new(false);
+        let pool = Self { inner: Arc::new(Inner { config, options, permits, shelf, upkeep }) };
+        if pool.inner.options.get_min_idle() > 0 {
+            pool.start_upkeep();
+        }
+        pool
+    }
+
+    /// Starts the upkeep task on the current runtime, once (nothing outside a runtime).
+    fn start_upkeep(&self) {
+        if self.inner.upkeep.load(Ordering::Relaxed) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        if !self.inner.upkeep.swap(true, Ordering::Relaxed) {
+            runtime.spawn(upkeep(Arc::downgrade(&self.inner)));
+        }
     }
 
     /// Borrows a connection: an idle one if there is one (checked first, see [`Check`]), a
@@ -117,6 +178,7 @@ impl Pool {
     /// Cancel safe: dropping the future gives up its place in the queue, and a connection it
     /// was opening or checking is closed.
     pub async fn get(&self) -> Result<PooledConnection, Error> {
+        self.start_upkeep();
         let inner = &self.inner;
         let acquire = Arc::clone(&inner.permits).acquire_owned();
         let acquired = match inner.options.get_acquire_timeout() {

@@ -1,6 +1,6 @@
 //! The blocking pool (see the [module docs](crate::pool)).
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Instant;
 
 use super::{Check, PoolOptions, PoolStatus, RESET_TIMEOUT, Shelf, Take};
@@ -38,6 +38,15 @@ struct Inner {
     state: Mutex<State>,
     /// Signalled when a connection is given back (or the pool closes).
     freed: Condvar,
+    /// The upkeep thread, once started (`None`: it could not be started).
+    upkeep: OnceLock<Option<std::thread::Thread>>,
+}
+
+impl Drop for Inner {
+    /// Wakes the upkeep thread, which then finds the pool gone and ends.
+    fn drop(&mut self) {
+        self.wake_upkeep();
+    }
 }
 
 struct State {
@@ -47,6 +56,12 @@ struct State {
 }
 
 impl Inner {
+    fn wake_upkeep(&self) {
+        if let Some(Some(thread)) = self.upkeep.get() {
+            thread.unpark();
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // The state is left consistent at every point a panic could unwind from.
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -121,6 +136,53 @@ impl Inner {
     }
 }
 
+/// The pool's upkeep thread, every [`PoolOptions::upkeep_period`] until the pool is closed
+/// or dropped: closes idle connections that are too old or idle for too long, and opens
+/// connections up to `min_idle`.
+fn upkeep(pool: &Weak<Inner>) {
+    loop {
+        let Some(inner) = pool.upgrade() else { return };
+        tend(&inner);
+        if inner.state().shelf.is_closed() {
+            return;
+        }
+        let period = inner.options.upkeep_period();
+        drop(inner);
+        std::thread::park_timeout(period);
+    }
+}
+
+fn tend(inner: &Inner) {
+    let mut expired = Vec::new();
+    inner.state().shelf.sweep(&inner.options, Instant::now(), &mut expired);
+    for conn in expired {
+        let _ = conn.close();
+    }
+    loop {
+        // Opening takes a place like a `get`, so the pool never exceeds `max_size`.
+        {
+            let mut state = inner.state();
+            if state.lent >= inner.options.get_max_size()
+                || !state.shelf.reserve_min_idle(&inner.options)
+            {
+                return;
+            }
+            state.lent += 1;
+        }
+        let place = Place { inner, counted: true, armed: true };
+        match inner.options.open_blocking(&inner.config) {
+            Ok(conn) => {
+                place.keep();
+                inner.give_back(conn, Instant::now());
+            }
+            Err(e) => {
+                log::warn!(target: "pgtusk", "pool: opening a connection for min_idle failed: {e}");
+                return;
+            }
+        }
+    }
+}
+
 /// A place to lend from, held while a connection is found, opened or checked: given up
 /// (with the connection's slot, once it has one) when that fails or panics.
 struct Place<'p> {
@@ -149,7 +211,29 @@ impl Pool {
     /// A pool with the given options (see also [`PoolOptions::build_blocking`]).
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
         let state = Mutex::new(State { shelf: Shelf::new(), lent: 0 });
-        Self { inner: Arc::new(Inner { config, options, state, freed: Condvar::new() }) }
+        let (freed, upkeep) = (Condvar::new(), OnceLock::new());
+        let pool = Self { inner: Arc::new(Inner { config, options, state, freed, upkeep }) };
+        if pool.inner.options.get_min_idle() > 0 {
+            pool.start_upkeep();
+        }
+        pool
+    }
+
+    /// Starts the upkeep thread, once.
+    fn start_upkeep(&self) {
+        self.inner.upkeep.get_or_init(|| {
+            let pool = Arc::downgrade(&self.inner);
+            let spawned = std::thread::Builder::new()
+                .name("pgtusk-pool".into())
+                .spawn(move || upkeep(&pool));
+            match spawned {
+                Ok(handle) => Some(handle.thread().clone()),
+                Err(e) => {
+                    log::warn!(target: "pgtusk", "pool: no upkeep thread ({e}); `get` alone ages connections out");
+                    None
+                }
+            }
+        });
     }
 
     /// Borrows a connection: an idle one if there is one (checked first, see [`Check`]), a
@@ -157,6 +241,7 @@ impl Pool {
     /// `acquire_timeout`. Waiting threads are not served in a guaranteed order. Dropping the
     /// returned guard gives the connection back.
     pub fn get(&self) -> Result<PooledConnection, Error> {
+        self.start_upkeep();
         let inner = &*self.inner;
         inner.acquire()?;
         loop {
@@ -209,6 +294,7 @@ impl Pool {
     pub fn close(&self) {
         let idle = self.inner.state().shelf.close();
         self.inner.freed.notify_all();
+        self.inner.wake_upkeep();
         for conn in idle {
             let _ = conn.close();
         }

@@ -35,9 +35,10 @@
 //!   (see [`Check`]). One that breaks while lent out is closed when it comes back.
 //! - **Recycling**: connections older than [`max_lifetime`](PoolOptions::max_lifetime), or
 //!   idle for longer than [`idle_timeout`](PoolOptions::idle_timeout), are closed instead of
-//!   being lent out again. The pool runs no background task: this happens when the pool is
-//!   next used ([`get`](crate::Pool::get), a guard given back) and, for every idle
-//!   connection, on [`close`](crate::Pool::close) or when the last handle is dropped.
+//!   being lent out again, and [`min_idle`](PoolOptions::min_idle) connections are kept open.
+//!   The pool's upkeep sees to it in the background (a task on the tokio runtime of the
+//!   async pool's first `get`, a thread for the blocking pool), and `get` checks the age of
+//!   what it lends as well.
 //!
 //! Every new connection can be prepared once by a hook before it is first lent out
 //! ([`PoolOptions::on_connect`], [`PoolOptions::on_connect_blocking`]): session settings, the
@@ -168,6 +169,7 @@ pub enum Check {
 #[derive(Clone)]
 pub struct PoolOptions {
     max_size: usize,
+    min_idle: usize,
     acquire_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
     idle_timeout: Option<Duration>,
@@ -191,6 +193,7 @@ impl fmt::Debug for PoolOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("PoolOptions");
         d.field("max_size", &self.max_size)
+            .field("min_idle", &self.min_idle)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("max_lifetime", &self.max_lifetime)
             .field("idle_timeout", &self.idle_timeout)
@@ -208,11 +211,12 @@ impl Default for PoolOptions {
 }
 
 impl PoolOptions {
-    /// The defaults: `max_size` 10, `acquire_timeout` 30 s, `max_lifetime` 30 min,
+    /// The defaults: `max_size` 10, `min_idle` 0, `acquire_timeout` 30 s, `max_lifetime` 30 min,
     /// `idle_timeout` 10 min, [`Check::Probe`].
     pub fn new() -> Self {
         Self {
             max_size: 10,
+            min_idle: 0,
             acquire_timeout: Some(Duration::from_secs(30)),
             max_lifetime: Some(Duration::from_secs(30 * 60)),
             idle_timeout: Some(Duration::from_secs(10 * 60)),
@@ -226,6 +230,15 @@ impl PoolOptions {
     /// The most connections open at once, lent out or idle (default 10; 0 is taken as 1).
     pub fn max_size(mut self, max_size: usize) -> Self {
         self.max_size = max_size.max(1);
+        self
+    }
+
+    /// How many connections the pool keeps open even when nobody uses them (default 0; at
+    /// most `max_size`). The pool's background upkeep opens them (the async pool's task
+    /// starts on the tokio runtime the pool was made on, or else at the first `get`), and
+    /// `idle_timeout` does not close connections below this number.
+    pub fn min_idle(mut self, min_idle: usize) -> Self {
+        self.min_idle = min_idle;
         self
     }
 
@@ -394,7 +407,7 @@ impl<C> Shelf<C> {
         options: &PoolOptions,
         now: Instant,
     ) -> Option<C> {
-        if self.closed || expired(options.max_lifetime, created, now) {
+        if self.closed || is_past(options.max_lifetime, created, now) {
             self.size = self.size.saturating_sub(1);
             return Some(conn);
         }
@@ -407,20 +420,33 @@ impl<C> Shelf<C> {
         self.size = self.size.saturating_sub(1);
     }
 
-    /// Moves idle connections past their lifetime or idle timeout to `expired`. The oldest
-    /// returned are at the front; a connection past its lifetime can sit anywhere.
+    /// Moves idle connections past their lifetime, or idle for longer than the idle timeout
+    /// while the pool has more than `min_idle`, to `expired`. The longest idle are at the
+    /// front; a connection past its lifetime can sit anywhere.
     pub(crate) fn sweep(&mut self, options: &PoolOptions, now: Instant, expired: &mut Vec<C>) {
-        let before = self.idle.len();
-        let mut kept = VecDeque::with_capacity(before);
+        let mut kept = VecDeque::with_capacity(self.idle.len());
         for idle in self.idle.drain(..) {
-            if is_stale(options, &idle, now) {
+            let too_old = is_past(options.max_lifetime, idle.created, now);
+            let unused =
+                is_past(options.idle_timeout, idle.returned, now) && self.size > options.min_idle;
+            if too_old || unused {
                 expired.push(idle.conn);
+                self.size = self.size.saturating_sub(1);
             } else {
                 kept.push_back(idle);
             }
         }
         self.idle = kept;
-        self.size = self.size.saturating_sub(before - self.idle.len());
+    }
+
+    /// For the pool's upkeep: reserves a slot to open a connection when the pool has fewer
+    /// than `min_idle` (the caller holds one of the `max_size` permits meanwhile).
+    pub(crate) fn reserve_min_idle(&mut self, options: &PoolOptions) -> bool {
+        let wanted = !self.closed && self.size < options.min_idle.min(options.max_size);
+        if wanted {
+            self.size += 1;
+        }
+        wanted
     }
 
     /// Marks the pool closed and hands back every idle connection for the caller to close.
@@ -432,13 +458,8 @@ impl<C> Shelf<C> {
     }
 }
 
-fn expired(limit: Option<Duration>, since: Instant, now: Instant) -> bool {
+fn is_past(limit: Option<Duration>, since: Instant, now: Instant) -> bool {
     limit.is_some_and(|limit| now.saturating_duration_since(since) >= limit)
-}
-
-fn is_stale<C>(options: &PoolOptions, idle: &Idle<C>, now: Instant) -> bool {
-    expired(options.max_lifetime, idle.created, now)
-        || expired(options.idle_timeout, idle.returned, now)
 }
 
 impl PoolOptions {
@@ -450,8 +471,23 @@ impl PoolOptions {
         self.acquire_timeout
     }
 
+    pub(crate) fn get_min_idle(&self) -> usize {
+        self.min_idle
+    }
+
     pub(crate) fn get_check(&self) -> Check {
         self.check
+    }
+
+    /// How often the pool's upkeep runs: often enough to honour the idle timeout and the
+    /// lifetime within half of the shorter (and to retry opening `min_idle` connections
+    /// within 15 seconds), never more than 20 times a second.
+    pub(crate) fn upkeep_period(&self) -> Duration {
+        let shortest = [self.idle_timeout, self.max_lifetime]
+            .into_iter()
+            .flatten()
+            .fold(Duration::from_secs(30), Duration::min);
+        (shortest / 2).max(Duration::from_millis(50))
     }
 
     /// Opens a connection of the async pool and runs the `on_connect` hook on it.
@@ -569,10 +605,39 @@ mod tests {
     }
 
     #[test]
+    fn the_idle_timeout_keeps_min_idle_connections() {
+        let o = options().min_idle(2);
+        let t0 = Instant::now() + Duration::from_secs(1000);
+        let mut shelf = Shelf::new();
+        let mut expired = Vec::new();
+        assert!(shelf.reserve_min_idle(&o));
+        assert!(shelf.reserve_min_idle(&o));
+        assert!(!shelf.reserve_min_idle(&o), "two are enough");
+        assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
+        for (c, returned) in [(1, 0), (2, 1), (3, 2)] {
+            assert!(shelf.put(c, t0, &o, t0 + Duration::from_secs(returned)).is_none());
+        }
+        shelf.sweep(&o, t0 + Duration::from_secs(60), &mut expired);
+        assert_eq!(expired, [1], "the longest idle goes, down to min_idle");
+        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 2, max_size: 3 });
+        // Past their lifetime they go all the same (upkeep then opens new ones).
+        shelf.sweep(&o, t0 + Duration::from_secs(100), &mut expired);
+        assert_eq!(expired, [1, 2, 3]);
+        assert!(shelf.reserve_min_idle(&o));
+    }
+
+    #[test]
     fn options_clamp_and_default() {
         let o = PoolOptions::new().max_size(0);
         assert_eq!(o.get_max_size(), 1);
         assert_eq!(PoolOptions::default().get_check(), Check::Probe);
+        assert_eq!(PoolOptions::new().upkeep_period(), Duration::from_secs(15));
+        let short = PoolOptions::new().idle_timeout(Some(Duration::from_secs(4)));
+        assert_eq!(short.upkeep_period(), Duration::from_secs(2));
+        let tiny = PoolOptions::new().max_lifetime(Some(Duration::from_millis(10)));
+        assert_eq!(tiny.upkeep_period(), Duration::from_millis(50));
+        let none = PoolOptions::new().idle_timeout(None).max_lifetime(None);
+        assert_eq!(none.upkeep_period(), Duration::from_secs(15));
         let e = acquire_timed_out(&PoolOptions::new());
         assert_eq!(e.kind(), ErrorKind::Timeout);
         assert!(e.to_string().contains("30s"), "{e}");

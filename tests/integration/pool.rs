@@ -496,3 +496,91 @@ fn blocking_on_connect_hook() {
         assert_eq!(failing.status().size, 0, "{}", t.label);
     }
 }
+
+/// Waits (without blocking the runtime) until `cond` holds, for at most 10 seconds.
+async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+/// [`eventually`] for the blocking pool's tests.
+fn eventually_blocking(mut cond: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
+
+/// The async pool's upkeep task opens `min_idle` connections without any `get`, and closes
+/// connections idle for too long without any `get` either, but never below `min_idle`.
+#[tokio::test]
+async fn async_upkeep_keeps_min_idle_and_closes_idle_connections() {
+    for t in targets() {
+        let pool = PoolOptions::new()
+            .max_size(4)
+            .min_idle(2)
+            .idle_timeout(Some(Duration::from_millis(100)))
+            .build(config(&t.url));
+        assert!(eventually(|| pool.status().idle == 2).await, "{}: {:?}", t.label, pool.status());
+        let held: Vec<_> = {
+            let mut v = Vec::new();
+            for _ in 0..4 {
+                v.push(pool.get().await.unwrap());
+            }
+            v
+        };
+        assert_eq!(pool.status().size, 4);
+        drop(held);
+        // Idle for longer than 100 ms: closed, down to min_idle, with no `get` meanwhile.
+        assert!(eventually(|| pool.status().size == 2).await, "{}: {:?}", t.label, pool.status());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(pool.status().size, 2, "{}: min_idle holds", t.label);
+
+        let plain =
+            PoolOptions::new().idle_timeout(Some(Duration::from_millis(100))).build(config(&t.url));
+        assert_eq!(plain.status().size, 0, "{}: lazy without min_idle", t.label);
+        drop(plain.get().await.unwrap());
+        assert!(eventually(|| plain.status().size == 0).await, "{}: {:?}", t.label, plain.status());
+    }
+}
+
+/// The blocking pool's upkeep thread does the same.
+#[test]
+fn blocking_upkeep_keeps_min_idle_and_closes_idle_connections() {
+    for t in targets() {
+        let pool = PoolOptions::new()
+            .max_size(4)
+            .min_idle(2)
+            .idle_timeout(Some(Duration::from_millis(100)))
+            .build_blocking(config(&t.url));
+        assert!(
+            eventually_blocking(|| pool.status().idle == 2),
+            "{}: {:?}",
+            t.label,
+            pool.status()
+        );
+        let held: Vec<_> = (0..4).map(|_| pool.get().unwrap()).collect();
+        assert_eq!(pool.status().size, 4);
+        drop(held);
+        assert!(
+            eventually_blocking(|| pool.status().size == 2),
+            "{}: {:?}",
+            t.label,
+            pool.status()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(pool.status().size, 2, "{}: min_idle holds", t.label);
+        pool.close();
+        assert_eq!(pool.status().size, 0, "{}", t.label);
+    }
+}
