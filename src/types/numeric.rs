@@ -125,6 +125,28 @@ impl fmt::Debug for Digits {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Numeric(Repr);
 
+/// Checks that the last nonzero decimal digit of trimmed `digits` (base 10000, the first of
+/// weight `weight`) is within the display scale.
+fn check_scale(weight: i16, digits: &[u16], dscale: u16) -> Result<(), Error> {
+    let low_group = i64::from(weight) - (digits.len() as i64 - 1);
+    // Decimal places the lowest group needs, before its trailing zeros are taken off.
+    let places = -low_group * 4;
+    if places <= i64::from(dscale) {
+        return Ok(());
+    }
+    let zeros = match digits.last().copied().unwrap_or(0) {
+        0 => 0,
+        d if d % 1000 == 0 => 3,
+        d if d % 100 == 0 => 2,
+        d if d % 10 == 0 => 1,
+        _ => 0,
+    };
+    if places - zeros > i64::from(dscale) {
+        return Err(Error::conversion("numeric has digits beyond its display scale"));
+    }
+    Ok(())
+}
+
 impl Default for Numeric {
     /// Zero (scale 0).
     fn default() -> Self {
@@ -207,17 +229,7 @@ impl Numeric {
         let weight = i16::try_from(weight)
             .map_err(|_| Error::conversion("numeric value out of range (weight)"))?;
         let digits = digits.get(first..=last).unwrap_or_default();
-        // The decimal exponent of the last nonzero decimal digit must be within the scale.
-        let low_group = i64::from(weight) - (digits.len() as i64 - 1);
-        let mut lowest = low_group * 4;
-        let mut d = digits.last().copied().unwrap_or(1);
-        while d != 0 && d.is_multiple_of(10) {
-            d /= 10;
-            lowest += 1;
-        }
-        if -lowest > i64::from(dscale) {
-            return Err(Error::conversion("numeric has digits beyond its display scale"));
-        }
+        check_scale(weight, digits, dscale)?;
         Ok(Self(Repr::Finite { neg, weight, dscale, digits: Digits::from_slice(digits) }))
     }
 
@@ -246,19 +258,27 @@ impl Numeric {
             SIGN_NINF => return Ok(Self::neg_infinity()),
             _ => return Err(Error::conversion(format!("invalid numeric sign 0x{sign:04x}"))),
         };
-        let weight = i16::from_be_bytes(weight.to_be_bytes()).into();
+        let weight = i16::from_be_bytes(weight.to_be_bytes());
         let words = raw.get(8..).unwrap_or_default().chunks_exact(2);
         let words = words.map(|c| u16::from_be_bytes([c[0], c[1]]));
-        let mut inline = [0_u16; INLINE];
-        if let Some(head) = inline.get_mut(..usize::from(ndigits)) {
-            // Everyday values: no allocation.
-            for (slot, d) in head.iter_mut().zip(words) {
-                *slot = d;
-            }
-            Self::from_parts(neg, weight, dscale, head)
-        } else {
-            Self::from_parts(neg, weight, dscale, &words.collect::<Vec<u16>>())
+        let mut buf = [0_u16; INLINE];
+        let Some(head) = buf.get_mut(..usize::from(ndigits)) else {
+            return Self::from_parts(neg, weight.into(), dscale, &words.collect::<Vec<u16>>());
+        };
+        // Everyday values: no allocation, and one pass over the digits.
+        let mut valid = true;
+        for (slot, d) in head.iter_mut().zip(words) {
+            valid &= u32::from(d) < NBASE;
+            *slot = d;
         }
+        // What the server sends: no zero digit at either end (else `from_parts` trims them).
+        let trimmed = head.first().is_some_and(|&d| d != 0) && head.last().is_some_and(|&d| d != 0);
+        if !(valid && trimmed && dscale <= MAX_DSCALE) {
+            return Self::from_parts(neg, weight.into(), dscale, head);
+        }
+        check_scale(weight, head, dscale)?;
+        let digits = Digits::Inline { len: ndigits as u8, buf };
+        Ok(Self(Repr::Finite { neg, weight, dscale, digits }))
     }
 
     /// Appends the binary format.
@@ -675,6 +695,31 @@ mod tests {
         assert_eq!(n("1e-16383").scale(), 16_383);
     }
 
+    /// `check_scale` against the rule spelled out digit by digit.
+    #[test]
+    fn scale_rule() {
+        for last in 0..10_000_u16 {
+            for weight in -4_i16..=1 {
+                for len in 1..=3_usize {
+                    for dscale in 0..14_u16 {
+                        let mut digits = vec![1_u16; len];
+                        digits[len - 1] = last;
+                        let low_group = i64::from(weight) - (len as i64 - 1);
+                        let mut lowest = low_group * 4;
+                        let mut d = last;
+                        while d != 0 && d.is_multiple_of(10) {
+                            d /= 10;
+                            lowest += 1;
+                        }
+                        let expected = -lowest <= i64::from(dscale);
+                        let got = check_scale(weight, &digits, dscale).is_ok();
+                        assert_eq!(got, expected, "{weight} {digits:?} {dscale}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn malformed() {
         for bad in ["", "-", ".", "1.2.3", "1e", "abc", "1_000", "--1", "-nan", "0x10", "1 2"] {
@@ -765,6 +810,27 @@ mod tests {
             let v: Numeric = format!("{m}e{e}").parse().unwrap();
             prop_assert_eq!(Numeric::from_binary(&bin(&v)).unwrap(), v.clone());
             prop_assert_eq!(v.to_string().parse::<Numeric>().unwrap(), v);
+        }
+
+        /// The one-pass decoding of everyday binary values agrees with the general path
+        /// (which trims zero digits at either end and checks every rule).
+        #[test]
+        fn binary_fast_path_agrees(
+            neg in any::<bool>(),
+            weight in any::<i16>(),
+            dscale in prop_oneof![0_u16..40, Just(0x3FFF), Just(0x4000)],
+            digits in proptest::collection::vec(
+                prop_oneof![8 => 0_u16..10_000, 1 => Just(0_u16), 1 => 10_000_u16..=u16::MAX],
+                0..=10,
+            ),
+        ) {
+            let sign = if neg { SIGN_NEG } else { SIGN_POS };
+            let mut header = vec![digits.len() as u16, weight as u16, sign, dscale];
+            header.extend(&digits);
+            let fast = Numeric::from_binary(&words(&header)).map_err(|e| e.to_string());
+            let general = Numeric::from_parts(neg, weight.into(), dscale, &digits)
+                .map_err(|e| e.to_string());
+            prop_assert_eq!(fast, general);
         }
 
         #[test]
