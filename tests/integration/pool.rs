@@ -584,3 +584,15 @@ fn blocking_upkeep_keeps_min_idle_and_closes_idle_connections() {
         assert_eq!(pool.status().size, 0, "{}", t.label);
     }
 }
+
+/// A pool's `Debug` (config included) never shows the password.
+#[test]
+fn debug_hides_the_password() {
+    let url = "postgresql://app:hunter2secret@127.0.0.1:1/app";
+    let pool = pgtusk::Pool::new(url).unwrap();
+    let blocking = pgtusk::blocking::Pool::new(url).unwrap();
+    for shown in [format!("{pool:?}"), format!("{blocking:?}"), format!("{:?}", pool.options())] {
+        assert!(!shown.contains("hunter2secret"), "{shown}");
+        assert!(shown.contains("max_size"), "{shown}");
+    }
+}
