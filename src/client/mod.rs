@@ -695,17 +695,21 @@ impl Connection {
     /// Nothing owed, nothing queued, no transaction open: the connection can be lent out
     /// as it is.
     pub(crate) fn is_settled(&self) -> bool {
-        self.in_flight.is_none()
-            && self.core.pending_requests() == 0
-            && !self.core.wants_write()
-            && self.core.transaction_status() == TransactionStatus::Idle
+        !self.owes_answers() && self.core.transaction_status() == TransactionStatus::Idle
+    }
+
+    /// A request is unfinished or abandoned, or something is still to be sent.
+    fn owes_answers(&self) -> bool {
+        self.in_flight.is_some() || self.core.pending_requests() > 0 || self.core.wants_write()
     }
 
     /// Brings the session back to idle for its next borrower: what earlier calls left owed
-    /// is read and discarded (an empty query answers after all of it), then an open
-    /// transaction is rolled back. Notifications received meanwhile are dropped.
+    /// is read and discarded (an empty query, sent only then, answers after all of it), then
+    /// an open transaction is rolled back. Notifications received meanwhile are dropped.
     pub(crate) async fn reset(&mut self) -> Result<(), Error> {
-        self.batch_execute("").await?;
+        if self.owes_answers() {
+            self.batch_execute("").await?;
+        }
         if self.core.transaction_status() != TransactionStatus::Idle {
             self.batch_execute("ROLLBACK").await?;
         }
