@@ -286,7 +286,8 @@ impl Drop for PooledConnection {
             inner.shelf().discard();
             return;
         }
-        if conn.is_settled() {
+        let hook = inner.options.get_on_return().cloned();
+        if conn.is_settled() && hook.is_none() {
             inner.give_back(conn, created);
             return;
         }
@@ -297,14 +298,23 @@ impl Drop for PooledConnection {
                 // the slot is given up if the task never completes (a runtime shutting down).
                 let slot = Slot::new(&inner);
                 runtime.spawn(async move {
-                    if let Ok(Ok(())) = tokio::time::timeout(RESET_TIMEOUT, conn.reset()).await {
+                    let recycle = async {
+                        conn.reset().await?;
+                        if let Some(hook) = &hook {
+                            hook(&mut conn).await?;
+                        }
+                        Ok::<_, Error>(conn.is_settled())
+                    };
+                    if let Ok(Ok(true)) = tokio::time::timeout(RESET_TIMEOUT, recycle).await {
                         slot.keep();
                         inner.give_back(conn, created);
                     }
                     drop(permit);
                 });
             }
-            // Dropped outside a runtime: the next `get` resets it.
+            // Dropped outside a runtime: the hook cannot run, so the connection goes.
+            Err(_) if hook.is_some() => inner.shelf().discard(),
+            // Without a hook, the next `get` resets it.
             Err(_) => inner.give_back(conn, created),
         }
     }

@@ -333,7 +333,7 @@ super::guard_impls!(PooledConnection, Connection);
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
-        if conn.is_closed() || (!conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err()) {
+        if !self.inner.options.recycle_blocking(&mut conn) {
             drop(conn);
             self.inner.release(true);
             return;

@@ -42,12 +42,15 @@
 //!
 //! Every new connection can be prepared once by a hook before it is first lent out
 //! ([`PoolOptions::on_connect`], [`PoolOptions::on_connect_blocking`]): session settings, the
-//! application's types registered with `register_type`.
+//! application's types registered with `register_type`. And every connection given back can
+//! be cleaned by another after the pool's own reset ([`PoolOptions::on_return`],
+//! [`PoolOptions::on_return_blocking`]).
 //!
 //! Session state that is not part of a transaction is *not* reset: settings made with `SET`
 //! (outside a transaction), `LISTEN`s, temporary tables, advisory session locks and prepared
 //! statements stay with the connection, as in psycopg's pool without a reset callback. Use
-//! `SET LOCAL` inside transactions, or take a connection out of the pool with
+//! `SET LOCAL` inside transactions, an `on_return` hook (`RESET ALL`, `UNLISTEN *`), or take a
+//! connection out of the pool with
 //! [`detach`](crate::PooledConnection::detach) when a session must be special.
 //!
 //! # Errors
@@ -175,18 +178,22 @@ pub struct PoolOptions {
     idle_timeout: Option<Duration>,
     check: Check,
     #[cfg(feature = "tokio")]
-    on_connect: Option<OnConnect>,
-    on_connect_blocking: Option<OnConnectBlocking>,
+    on_connect: Option<AsyncHook>,
+    on_connect_blocking: Option<BlockingHook>,
+    #[cfg(feature = "tokio")]
+    on_return: Option<AsyncHook>,
+    on_return_blocking: Option<BlockingHook>,
 }
 
-/// The future an [`on_connect`](PoolOptions::on_connect) hook returns.
+/// The future an async pool's hook ([`on_connect`](PoolOptions::on_connect),
+/// [`on_return`](PoolOptions::on_return)) returns.
 pub type HookFuture<'c> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'c>>;
 
 #[cfg(feature = "tokio")]
-type OnConnect =
+type AsyncHook =
     std::sync::Arc<dyn for<'c> Fn(&'c mut crate::Connection) -> HookFuture<'c> + Send + Sync>;
-type OnConnectBlocking =
+type BlockingHook =
     std::sync::Arc<dyn Fn(&mut crate::blocking::Connection) -> Result<(), Error> + Send + Sync>;
 
 impl fmt::Debug for PoolOptions {
@@ -199,8 +206,11 @@ impl fmt::Debug for PoolOptions {
             .field("idle_timeout", &self.idle_timeout)
             .field("check", &self.check);
         #[cfg(feature = "tokio")]
-        d.field("on_connect", &self.on_connect.is_some());
-        d.field("on_connect_blocking", &self.on_connect_blocking.is_some()).finish()
+        d.field("on_connect", &self.on_connect.is_some())
+            .field("on_return", &self.on_return.is_some());
+        d.field("on_connect_blocking", &self.on_connect_blocking.is_some())
+            .field("on_return_blocking", &self.on_return_blocking.is_some())
+            .finish()
     }
 }
 
@@ -224,6 +234,9 @@ impl PoolOptions {
             #[cfg(feature = "tokio")]
             on_connect: None,
             on_connect_blocking: None,
+            #[cfg(feature = "tokio")]
+            on_return: None,
+            on_return_blocking: None,
         }
     }
 
@@ -301,6 +314,39 @@ impl PoolOptions {
         F: Fn(&mut crate::blocking::Connection) -> Result<(), Error> + Send + Sync + 'static,
     {
         self.on_connect_blocking = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Runs on every connection given back to an async pool, after the pool's own reset (so
+    /// with no transaction open), in the task that resets it: undoing session state the next
+    /// borrower must not see, e.g. `RESET ALL` or `UNLISTEN *` (`DISCARD ALL` works too, but
+    /// empties the statement cache). An error, or a transaction left open, closes the
+    /// connection. With this hook, a guard dropped outside any tokio runtime closes its
+    /// connection, since the hook cannot run there.
+    ///
+    /// ```no_run
+    /// # fn demo(config: pgtusk::Config) {
+    /// let pool = pgtusk::PoolOptions::new()
+    ///     .on_return(|conn| Box::pin(async move { conn.batch_execute("RESET ALL").await }))
+    ///     .build(config);
+    /// # let _ = pool; }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn on_return<F>(mut self, hook: F) -> Self
+    where
+        F: for<'c> Fn(&'c mut crate::Connection) -> HookFuture<'c> + Send + Sync + 'static,
+    {
+        self.on_return = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// [`on_return`](Self::on_return) for the blocking pool (run in the thread that drops
+    /// the guard).
+    pub fn on_return_blocking<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut crate::blocking::Connection) -> Result<(), Error> + Send + Sync + 'static,
+    {
+        self.on_return_blocking = Some(std::sync::Arc::new(hook));
         self
     }
 
@@ -488,6 +534,26 @@ impl PoolOptions {
             .flatten()
             .fold(Duration::from_secs(30), Duration::min);
         (shortest / 2).max(Duration::from_millis(50))
+    }
+
+    /// The async pool's `on_return` hook.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn get_on_return(&self) -> Option<&AsyncHook> {
+        self.on_return.as_ref()
+    }
+
+    /// Resets a blocking connection given back (see [`Connection::is_settled`]) and runs the
+    /// `on_return_blocking` hook: true when it may be lent again.
+    ///
+    /// [`Connection::is_settled`]: crate::blocking::Connection
+    pub(crate) fn recycle_blocking(&self, conn: &mut crate::blocking::Connection) -> bool {
+        if conn.is_closed() || (!conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err()) {
+            return false;
+        }
+        match &self.on_return_blocking {
+            Some(hook) => hook(conn).is_ok() && conn.is_settled(),
+            None => true,
+        }
     }
 
     /// Opens a connection of the async pool and runs the `on_connect` hook on it.

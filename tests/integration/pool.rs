@@ -384,6 +384,14 @@ fn async_guard_dropped_outside_a_runtime() {
             c.transaction_status()
         });
         assert_eq!(status, TransactionStatus::Idle, "{}", t.label);
+
+        // With an `on_return` hook, which cannot run there, the connection is closed.
+        let hooked = PoolOptions::new()
+            .on_return(|conn| Box::pin(async move { conn.batch_execute("RESET ALL").await }))
+            .build(config(&t.url));
+        let c = rt.block_on(hooked.get()).unwrap();
+        drop(c);
+        assert_eq!(hooked.status().size, 0, "{}", t.label);
     }
 }
 
@@ -594,5 +602,63 @@ fn debug_hides_the_password() {
     for shown in [format!("{pool:?}"), format!("{blocking:?}"), format!("{:?}", pool.options())] {
         assert!(!shown.contains("hunter2secret"), "{shown}");
         assert!(shown.contains("max_size"), "{shown}");
+    }
+}
+
+/// `on_return` undoes session state after the pool's own reset; a hook that fails, or leaves
+/// a transaction open, closes the connection instead.
+#[tokio::test]
+async fn async_on_return_hook() {
+    for t in targets() {
+        let pool = PoolOptions::new()
+            .max_size(1)
+            .on_return(|conn| Box::pin(async move { conn.batch_execute("RESET ALL").await }))
+            .build(config(&t.url));
+        let pid: i32 = {
+            let mut c = pool.get().await.unwrap();
+            c.batch_execute("SET application_name = 'dirty'").await.unwrap();
+            c.batch_execute("BEGIN").await.unwrap(); // left open: reset first, then the hook
+            c.query_scalar("SELECT pg_backend_pid()", ()).await.unwrap()
+        };
+        let mut c = pool.get().await.unwrap();
+        let name: String = c.query_scalar("SHOW application_name", ()).await.unwrap();
+        assert_eq!(name, "", "{}", t.label);
+        let same: i32 = c.query_scalar("SELECT pg_backend_pid()", ()).await.unwrap();
+        assert_eq!(same, pid, "{}: kept", t.label);
+        drop(c);
+
+        for bad in ["SELECT 1/0", "BEGIN"] {
+            let pool = PoolOptions::new()
+                .on_return(move |conn| Box::pin(async move { conn.batch_execute(bad).await }))
+                .build(config(&t.url));
+            drop(pool.get().await.unwrap());
+            assert!(eventually(|| pool.status().size == 0).await, "{}: {bad}", t.label);
+        }
+    }
+}
+
+/// `on_return_blocking`: the same for the blocking pool.
+#[test]
+fn blocking_on_return_hook() {
+    for t in targets() {
+        let pool = PoolOptions::new()
+            .max_size(1)
+            .on_return_blocking(|conn| conn.batch_execute("RESET ALL"))
+            .build_blocking(config(&t.url));
+        {
+            let mut c = pool.get().unwrap();
+            c.batch_execute("SET application_name = 'dirty'").unwrap();
+        }
+        let mut c = pool.get().unwrap();
+        let name: String = c.query_scalar("SHOW application_name", ()).unwrap();
+        assert_eq!(name, "", "{}", t.label);
+        drop(c);
+        assert_eq!(pool.status().size, 1);
+
+        let failing = PoolOptions::new()
+            .on_return_blocking(|conn| conn.batch_execute("SELECT 1/0"))
+            .build_blocking(config(&t.url));
+        drop(failing.get().unwrap());
+        assert_eq!(failing.status().size, 0, "{}", t.label);
     }
 }
