@@ -1,10 +1,10 @@
 //! The async pool (see the [module docs](crate::pool)).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use super::{Check, PoolOptions, PoolStatus, RESET_TIMEOUT, Shelf, Take};
 use crate::client::Connection;
@@ -44,6 +44,8 @@ struct Inner {
     shelf: Mutex<Shelf<Connection>>,
     /// The upkeep task was started.
     upkeep: AtomicBool,
+    /// `get`s waiting for a permit.
+    waiting: AtomicUsize,
 }
 
 impl Inner {
@@ -152,8 +154,9 @@ impl Pool {
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
         let permits = Arc::new(Semaphore::new(options.get_max_size()));
         let shelf = Mutex::new(Shelf::new());
-        let upkeep = AtomicBool::new(false);
-        let pool = Self { inner: Arc::new(Inner { config, options, permits, shelf, upkeep }) };
+        let (upkeep, waiting) = (AtomicBool::new(false), AtomicUsize::new(0));
+        let inner = Inner { config, options, permits, shelf, upkeep, waiting };
+        let pool = Self { inner: Arc::new(inner) };
         if pool.inner.options.get_min_idle() > 0 {
             pool.start_upkeep();
         }
@@ -178,16 +181,24 @@ impl Pool {
     /// Cancel safe: dropping the future gives up its place in the queue, and a connection it
     /// was opening or checking is closed.
     pub async fn get(&self) -> Result<PooledConnection, Error> {
+        self.get_within(self.inner.options.get_acquire_timeout()).await
+    }
+
+    /// [`get`](Self::get), waiting at most `timeout` for a connection to come free instead
+    /// of the pool's `acquire_timeout`.
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection, Error> {
+        self.get_within(Some(timeout)).await
+    }
+
+    async fn get_within(&self, timeout: Option<Duration>) -> Result<PooledConnection, Error> {
         self.start_upkeep();
         let inner = &self.inner;
-        let acquire = Arc::clone(&inner.permits).acquire_owned();
-        let acquired = match inner.options.get_acquire_timeout() {
-            Some(limit) => tokio::time::timeout(limit, acquire)
-                .await
-                .map_err(|_elapsed| super::acquire_timed_out(&inner.options))?,
-            None => acquire.await,
+        let permit = match Arc::clone(&inner.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(super::pool_closed()),
+            // Permits go to the waiters first, so none is free while anyone waits.
+            Err(TryAcquireError::NoPermits) => self.wait_for_permit(timeout).await?,
         };
-        let permit = acquired.map_err(|_closed| super::pool_closed())?;
         loop {
             let mut expired = Vec::new();
             let taken = inner.shelf().take(&inner.options, Instant::now(), &mut expired)?;
@@ -212,6 +223,30 @@ impl Pool {
         }
     }
 
+    /// Waits in line for a permit, counted in `status().waiting` meanwhile.
+    async fn wait_for_permit(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Result<OwnedSemaphorePermit, Error> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let inner = &self.inner;
+        inner.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&inner.waiting);
+        let acquire = Arc::clone(&inner.permits).acquire_owned();
+        let acquired = match timeout {
+            Some(limit) => tokio::time::timeout(limit, acquire)
+                .await
+                .map_err(|_elapsed| super::acquire_timed_out(&inner.options, limit))?,
+            None => acquire.await,
+        };
+        acquired.map_err(|_closed| super::pool_closed())
+    }
+
     fn lend(
         &self,
         conn: Connection,
@@ -228,7 +263,8 @@ impl Pool {
 
     /// How many connections the pool has, and how many are idle.
     pub fn status(&self) -> PoolStatus {
-        self.inner.shelf().status(&self.inner.options)
+        let waiting = self.inner.waiting.load(Ordering::Relaxed);
+        self.inner.shelf().status(&self.inner.options, waiting)
     }
 
     /// The options the pool was built with.

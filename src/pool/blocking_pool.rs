@@ -1,7 +1,8 @@
 //! The blocking pool (see the [module docs](crate::pool)).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Check, PoolOptions, PoolStatus, RESET_TIMEOUT, Shelf, Take};
 use crate::blocking::Connection;
@@ -53,6 +54,9 @@ struct State {
     shelf: Shelf<Connection>,
     /// Connections lent out or being readied (at most `max_size`).
     lent: usize,
+    /// The tickets of the threads waiting for a place, first come first served.
+    queue: VecDeque<u64>,
+    next_ticket: u64,
 }
 
 impl Inner {
@@ -67,25 +71,50 @@ impl Inner {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waits for one of the `max_size` places to lend from, until the acquire timeout.
-    fn acquire(&self) -> Result<(), Error> {
-        let deadline = self.options.get_acquire_timeout().map(|t| Instant::now() + t);
+    /// Waits for one of the `max_size` places to lend from, for at most `timeout`.
+    /// Waiting threads are served in the order they came.
+    fn acquire(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let max = self.options.get_max_size();
         let mut state = self.state();
+        if state.shelf.is_closed() {
+            return Err(super::pool_closed());
+        }
+        if state.queue.is_empty() && state.lent < max {
+            state.lent += 1;
+            return Ok(());
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push_back(ticket);
         loop {
-            if state.shelf.is_closed() {
-                return Err(super::pool_closed());
-            }
-            if state.lent < self.options.get_max_size() {
+            let failure = if state.shelf.is_closed() {
+                Some(super::pool_closed())
+            } else if state.queue.front() == Some(&ticket) && state.lent < max {
+                state.queue.pop_front();
                 state.lent += 1;
+                let more = !state.queue.is_empty() && state.lent < max;
+                drop(state);
+                if more {
+                    // The next in line may find room too.
+                    self.freed.notify_all();
+                }
                 return Ok(());
+            } else {
+                let expired = deadline.is_some_and(|d| Instant::now() >= d);
+                timeout.filter(|_| expired).map(|t| super::acquire_timed_out(&self.options, t))
+            };
+            if let Some(e) = failure {
+                state.queue.retain(|&t| t != ticket);
+                drop(state);
+                // Whoever is now first in line may be able to go.
+                self.freed.notify_all();
+                return Err(e);
             }
             state = match deadline {
                 None => self.freed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner),
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(super::acquire_timed_out(&self.options));
-                    }
                     self.freed
                         .wait_timeout(state, left)
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -103,7 +132,7 @@ impl Inner {
             state.shelf.discard();
         }
         drop(state);
-        self.freed.notify_one();
+        self.freed.notify_all();
     }
 
     /// Shelves a connection that came back settled and gives up its place; one that may not
@@ -113,7 +142,7 @@ impl Inner {
         let rejected = state.shelf.put(conn, created, &self.options, Instant::now());
         state.lent = state.lent.saturating_sub(1);
         drop(state);
-        self.freed.notify_one();
+        self.freed.notify_all();
         if let Some(conn) = rejected {
             let _ = conn.close();
         }
@@ -162,7 +191,9 @@ fn tend(inner: &Inner) {
         // Opening takes a place like a `get`, so the pool never exceeds `max_size`.
         {
             let mut state = inner.state();
+            // Threads waiting for a place come first: they open what they need.
             if state.lent >= inner.options.get_max_size()
+                || !state.queue.is_empty()
                 || !state.shelf.reserve_min_idle(&inner.options)
             {
                 return;
@@ -210,7 +241,12 @@ impl Drop for Place<'_> {
 impl Pool {
     /// A pool with the given options (see also [`PoolOptions::build_blocking`]).
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
-        let state = Mutex::new(State { shelf: Shelf::new(), lent: 0 });
+        let state = Mutex::new(State {
+            shelf: Shelf::new(),
+            lent: 0,
+            queue: VecDeque::new(),
+            next_ticket: 0,
+        });
         let (freed, upkeep) = (Condvar::new(), OnceLock::new());
         let pool = Self { inner: Arc::new(Inner { config, options, state, freed, upkeep }) };
         if pool.inner.options.get_min_idle() > 0 {
@@ -238,12 +274,22 @@ impl Pool {
 
     /// Borrows a connection: an idle one if there is one (checked first, see [`Check`]), a
     /// new one if the pool has room, else one that comes back — waiting at most
-    /// `acquire_timeout`. Waiting threads are not served in a guaranteed order. Dropping the
+    /// `acquire_timeout`. Waiting threads are served first come, first served. Dropping the
     /// returned guard gives the connection back.
     pub fn get(&self) -> Result<PooledConnection, Error> {
+        self.get_within(self.inner.options.get_acquire_timeout())
+    }
+
+    /// [`get`](Self::get), waiting at most `timeout` for a connection to come free instead
+    /// of the pool's `acquire_timeout`.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection, Error> {
+        self.get_within(Some(timeout))
+    }
+
+    fn get_within(&self, timeout: Option<Duration>) -> Result<PooledConnection, Error> {
         self.start_upkeep();
         let inner = &*self.inner;
-        inner.acquire()?;
+        inner.acquire(timeout)?;
         loop {
             let mut place = Place { inner, counted: false, armed: true };
             let mut expired = Vec::new();
@@ -281,7 +327,8 @@ impl Pool {
 
     /// How many connections the pool has, and how many are idle.
     pub fn status(&self) -> PoolStatus {
-        self.inner.state().shelf.status(&self.inner.options)
+        let state = self.inner.state();
+        state.shelf.status(&self.inner.options, state.queue.len())
     }
 
     /// The options the pool was built with.

@@ -19,8 +19,8 @@
 //! # What the pool guarantees
 //!
 //! - **Bounded**: never more than `max_size` connections open, counting those being opened.
-//!   When all are lent out, `get` waits (the async pool serves waiters first come, first
-//!   served) for at most [`acquire_timeout`](PoolOptions::acquire_timeout), then fails with
+//!   When all are lent out, `get` waits (first come, first served) for at most
+//!   [`acquire_timeout`](PoolOptions::acquire_timeout), then fails with
 //!   [`ErrorKind::Timeout`].
 //! - **Clean hand-over**: a connection comes back in whatever state its borrower left it. One
 //!   left inside a transaction (a `BEGIN` without `COMMIT`, a transaction guard dropped, a
@@ -372,6 +372,8 @@ pub struct PoolStatus {
     pub idle: usize,
     /// `max_size` of the pool.
     pub max_size: usize,
+    /// Callers waiting for a connection to come free.
+    pub waiting: usize,
 }
 
 /// An idle connection and its age.
@@ -414,8 +416,9 @@ impl<C> Shelf<C> {
         Self { idle: VecDeque::new(), size: 0, closed: false }
     }
 
-    pub(crate) fn status(&self, options: &PoolOptions) -> PoolStatus {
-        PoolStatus { size: self.size, idle: self.idle.len(), max_size: options.max_size }
+    pub(crate) fn status(&self, options: &PoolOptions, waiting: usize) -> PoolStatus {
+        let (size, idle, max_size) = (self.size, self.idle.len(), options.max_size);
+        PoolStatus { size, idle, max_size, waiting }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -583,8 +586,7 @@ pub(crate) fn pool_closed() -> Error {
     Error::new(ErrorKind::Closed, "the pool was closed")
 }
 
-pub(crate) fn acquire_timed_out(options: &PoolOptions) -> Error {
-    let waited = options.acquire_timeout.unwrap_or_default();
+pub(crate) fn acquire_timed_out(options: &PoolOptions, waited: Duration) -> Error {
     Error::new(
         ErrorKind::Timeout,
         format!(
@@ -614,14 +616,14 @@ mod tests {
         let mut expired = Vec::new();
         assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
         assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
-        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 0, max_size: 3 });
+        assert_eq!(shelf.status(&o, 0), PoolStatus { size: 2, idle: 0, max_size: 3, waiting: 0 });
         assert!(shelf.put("a", t0, &o, t0).is_none());
         assert!(shelf.put("b", t0, &o, t0 + Duration::from_secs(1)).is_none());
-        assert_eq!(shelf.status(&o).idle, 2);
+        assert_eq!(shelf.status(&o, 0).idle, 2);
         let Ok(Take::Idle(c, _)) = shelf.take(&o, t0, &mut expired) else { panic!() };
         assert_eq!(c, "b");
         assert!(expired.is_empty());
-        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 1, max_size: 3 });
+        assert_eq!(shelf.status(&o, 0), PoolStatus { size: 2, idle: 1, max_size: 3, waiting: 0 });
     }
 
     #[test]
@@ -644,13 +646,13 @@ mod tests {
             Ok(Take::Idle("fresh", _))
         ));
         assert_eq!(shelf.put("fresh", old, &o, t0 + Duration::from_secs(100)), Some("fresh"));
-        assert_eq!(shelf.status(&o).size, 2);
+        assert_eq!(shelf.status(&o, 0).size, 2);
 
         let got = shelf.take(&o, t0 + Duration::from_secs(12), &mut expired);
         assert!(matches!(got, Ok(Take::Open)));
         expired.sort_unstable();
         assert_eq!(expired, ["idle", "old"]);
-        assert_eq!(shelf.status(&o), PoolStatus { size: 1, idle: 0, max_size: 3 });
+        assert_eq!(shelf.status(&o, 0), PoolStatus { size: 1, idle: 0, max_size: 3, waiting: 0 });
     }
 
     #[test]
@@ -663,11 +665,11 @@ mod tests {
         assert!(matches!(shelf.take(&o, t0, &mut expired), Ok(Take::Open)));
         assert!(shelf.put(1, t0, &o, t0).is_none());
         assert_eq!(shelf.close(), [1]);
-        assert_eq!(shelf.status(&o).size, 1);
+        assert_eq!(shelf.status(&o, 0).size, 1);
         let e = shelf.take(&o, t0, &mut expired).err().map(|e| e.kind());
         assert_eq!(e, Some(ErrorKind::Closed));
         assert_eq!(shelf.put(2, t0, &o, t0), Some(2));
-        assert_eq!(shelf.status(&o).size, 0);
+        assert_eq!(shelf.status(&o, 0).size, 0);
     }
 
     #[test]
@@ -685,7 +687,7 @@ mod tests {
         }
         shelf.sweep(&o, t0 + Duration::from_secs(60), &mut expired);
         assert_eq!(expired, [1], "the longest idle goes, down to min_idle");
-        assert_eq!(shelf.status(&o), PoolStatus { size: 2, idle: 2, max_size: 3 });
+        assert_eq!(shelf.status(&o, 0), PoolStatus { size: 2, idle: 2, max_size: 3, waiting: 0 });
         // Past their lifetime they go all the same (upkeep then opens new ones).
         shelf.sweep(&o, t0 + Duration::from_secs(100), &mut expired);
         assert_eq!(expired, [1, 2, 3]);
@@ -704,7 +706,7 @@ mod tests {
         assert_eq!(tiny.upkeep_period(), Duration::from_millis(50));
         let none = PoolOptions::new().idle_timeout(None).max_lifetime(None);
         assert_eq!(none.upkeep_period(), Duration::from_secs(15));
-        let e = acquire_timed_out(&PoolOptions::new());
+        let e = acquire_timed_out(&PoolOptions::new(), Duration::from_secs(30));
         assert_eq!(e.kind(), ErrorKind::Timeout);
         assert!(e.to_string().contains("30s"), "{e}");
     }

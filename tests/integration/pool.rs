@@ -303,7 +303,8 @@ async fn async_tasks_share_a_bounded_pool() {
     }
 }
 
-/// Waiting tasks get connections in the order they asked.
+/// Waiting tasks get connections in the order they asked, and one that gives up does not
+/// hold up those behind it.
 #[tokio::test]
 async fn async_waiters_are_served_in_order() {
     for t in targets() {
@@ -311,13 +312,19 @@ async fn async_waiters_are_served_in_order() {
         let held = pool.get().await.unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for n in 0..4 {
-            let (pool, tx) = (pool.clone(), tx.clone());
+            let (p, tx) = (pool.clone(), tx.clone());
             tokio::spawn(async move {
-                let _c = pool.get().await.unwrap();
+                let _c = p.get().await.unwrap();
                 tx.send(n).unwrap();
             });
-            // Let the task start waiting before the next one does.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            // The task waits before the next one comes.
+            assert!(eventually(|| pool.status().waiting == n + 1).await, "{}", t.label);
+            if n == 1 {
+                // A waiter that gives up, between the second and the third.
+                let e = pool.get_timeout(Duration::from_millis(20)).await.unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::Timeout);
+                assert_eq!(pool.status().waiting, 2, "{}: the quitter left the line", t.label);
+            }
         }
         drop(held);
         let mut order = Vec::new();
@@ -660,5 +667,41 @@ fn blocking_on_return_hook() {
             .build_blocking(config(&t.url));
         drop(failing.get().unwrap());
         assert_eq!(failing.status().size, 0, "{}", t.label);
+    }
+}
+
+/// Waiting threads get connections in the order they asked, and one that gives up (its
+/// acquire timeout) does not hold up those behind it.
+#[test]
+fn blocking_waiters_are_served_in_order() {
+    for t in targets() {
+        let options = PoolOptions::new().max_size(1).acquire_timeout(Some(Duration::from_secs(10)));
+        let pool = options.build_blocking(config(&t.url));
+        let held = pool.get().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut threads = Vec::new();
+        for n in 0..4 {
+            let (p, tx) = (pool.clone(), tx.clone());
+            threads.push(std::thread::spawn(move || {
+                let _c = p.get().unwrap();
+                tx.send(n).unwrap();
+                std::thread::sleep(Duration::from_millis(10));
+            }));
+            // The thread waits before the next one comes.
+            assert!(eventually_blocking(|| pool.status().waiting == n + 1), "{}", t.label);
+            if n == 1 {
+                // A waiter that gives up, between the second and the third.
+                let e = pool.get_timeout(Duration::from_millis(20)).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::Timeout);
+                assert_eq!(pool.status().waiting, 2, "{}: the quitter left the line", t.label);
+            }
+        }
+        drop(held);
+        let order: Vec<usize> =
+            (0..4).map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
+        assert_eq!(order, [0, 1, 2, 3], "{}", t.label);
+        for th in threads {
+            th.join().unwrap();
+        }
     }
 }
