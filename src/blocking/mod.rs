@@ -636,13 +636,14 @@ impl Connection {
 
     /// A request is unfinished or abandoned, or something is still to be sent.
     fn owes_answers(&self) -> bool {
-        self.in_flight.is_some() || self.core.pending_requests() > 0 || self.core.wants_write()
+        self.in_flight.is_some() || !self.core.is_quiet()
     }
 
     /// Brings the session back to idle for its next borrower: what earlier calls left owed
     /// is read and discarded (an empty query, sent only then, answers after all of it), then
-    /// an open transaction is rolled back. Notifications received meanwhile are dropped. Each step
-    /// runs under `limit` as its query timeout (the connection's own is restored after).
+    /// an open transaction is rolled back. Notifications received meanwhile are dropped.
+    /// Each step runs under `limit` as its query timeout (the connection's own is restored
+    /// after).
     pub(crate) fn reset(&mut self, limit: Duration) -> Result<(), Error> {
         let own = self.query_timeout.replace(limit);
         let drained = if self.owes_answers() { self.batch_execute("") } else { Ok(()) };

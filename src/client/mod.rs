@@ -700,7 +700,7 @@ impl Connection {
 
     /// A request is unfinished or abandoned, or something is still to be sent.
     fn owes_answers(&self) -> bool {
-        self.in_flight.is_some() || self.core.pending_requests() > 0 || self.core.wants_write()
+        self.in_flight.is_some() || !self.core.is_quiet()
     }
 
     /// Brings the session back to idle for its next borrower: what earlier calls left owed

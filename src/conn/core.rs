@@ -1014,6 +1014,13 @@ impl ConnectionCore {
         self.retry
     }
 
+    /// Nothing owed and nothing to send: no request pending (abandoned ones included) and no
+    /// output queued. With [`transaction_status`](Self::transaction_status) `Idle` as well, the
+    /// session can be handed to someone else as it is (what a pool checks).
+    pub fn is_quiet(&self) -> bool {
+        self.pending.is_empty() && !self.wants_write()
+    }
+
     /// Requests still owed a response (including abandoned ones).
     pub fn pending_requests(&self) -> usize {
         let mut n = 0;

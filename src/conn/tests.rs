@@ -704,3 +704,21 @@ fn reads_are_batched_only_while_one_answer_streams_in_bulk() {
     clear_transmit(&mut core);
     assert_eq!(core.read_wake_threshold(), 1);
 }
+
+#[test]
+fn quiet_until_a_request_is_queued_and_again_after_its_answer() {
+    let mut core = ready_core();
+    assert!(core.is_quiet());
+    let req = core.send_query("SELECT 1").unwrap();
+    assert!(!core.is_quiet(), "queued output");
+    clear_transmit(&mut core);
+    assert!(!core.is_quiet(), "an answer owed");
+    core.abandon(req);
+    assert!(!core.is_quiet(), "abandoned, still owed");
+    core.handle_input_bytes(&bytes_of(&[
+        BackendMessage::EmptyQueryResponse,
+        rfq(TransactionStatus::Idle),
+    ]));
+    drain(&mut core);
+    assert!(core.is_quiet());
+}

@@ -61,6 +61,15 @@ impl Inner {
         drop(rejected);
     }
 
+    /// Opens a connection and runs the `on_connect` hook on it.
+    async fn open(&self) -> Result<Connection, Error> {
+        let mut conn = self.config.connect().await?;
+        if let Some(hook) = &self.options.on_connect {
+            hook(&mut conn).await?;
+        }
+        Ok(conn)
+    }
+
     /// Makes an idle connection fit to lend: reset if a borrower left it unsettled (lent out
     /// while no runtime was there to reset it when it came back), then checked.
     async fn ready(&self, conn: &mut Connection) -> bool {
@@ -73,7 +82,7 @@ impl Inner {
         if conn.is_closed() {
             return false;
         }
-        match self.options.get_check() {
+        match self.options.check {
             Check::None => true,
             Check::Probe => conn.probe().await,
             Check::Ping => conn.batch_execute("").await.is_ok(),
@@ -109,7 +118,7 @@ async fn tend(inner: &Arc<Inner>) {
             break;
         }
         let slot = Slot::new(inner);
-        match inner.options.open(&inner.config).await {
+        match inner.open().await {
             Ok(conn) => {
                 slot.keep();
                 inner.give_back(conn, Instant::now());
@@ -152,12 +161,12 @@ impl Drop for Slot {
 impl Pool {
     /// A pool with the given options (see also [`PoolOptions::build`]).
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
-        let permits = Arc::new(Semaphore::new(options.get_max_size()));
+        let permits = Arc::new(Semaphore::new(options.max_size));
         let shelf = Mutex::new(Shelf::new());
         let (upkeep, waiting) = (AtomicBool::new(false), AtomicUsize::new(0));
         let inner = Inner { config, options, permits, shelf, upkeep, waiting };
         let pool = Self { inner: Arc::new(inner) };
-        if pool.inner.options.get_min_idle() > 0 {
+        if pool.inner.options.min_idle > 0 {
             pool.start_upkeep();
         }
         pool
@@ -181,7 +190,7 @@ impl Pool {
     /// Cancel safe: dropping the future gives up its place in the queue, and a connection it
     /// was opening or checking is closed.
     pub async fn get(&self) -> Result<PooledConnection, Error> {
-        self.get_within(self.inner.options.get_acquire_timeout()).await
+        self.get_within(self.inner.options.acquire_timeout).await
     }
 
     /// [`get`](Self::get), waiting at most `timeout` for a connection to come free instead
@@ -215,7 +224,7 @@ impl Pool {
                     // Dead or unusable: dropped with its slot; try the next one.
                 }
                 Take::Open => {
-                    let conn = inner.options.open(&inner.config).await?;
+                    let conn = inner.open().await?;
                     slot.keep();
                     return Ok(self.lend(conn, Instant::now(), permit));
                 }
@@ -273,7 +282,8 @@ impl Pool {
     }
 
     /// Closes the pool: idle connections are closed now, lent-out ones when they come back,
-    /// and every `get` (waiting or later) fails with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    /// and every `get` (waiting or later) fails with
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub async fn close(&self) {
         let idle = self.inner.shelf().close();
         self.inner.permits.close();
@@ -317,14 +327,14 @@ impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
         let permit = self.permit.take();
-        let (inner, created) = (Arc::clone(&self.inner), self.created);
+        let created = self.created;
         if conn.is_closed() {
-            inner.shelf().discard();
+            self.inner.shelf().discard();
             return;
         }
-        let hook = inner.options.get_on_return().cloned();
+        let hook = self.inner.options.on_return.clone();
         if conn.is_settled() && hook.is_none() {
-            inner.give_back(conn, created);
+            self.inner.give_back(conn, created);
             return;
         }
         match tokio::runtime::Handle::try_current() {
@@ -332,6 +342,7 @@ impl Drop for PooledConnection {
                 // Reset now, so that a transaction left open does not hold its locks while
                 // the connection sits idle; the permit keeps the slot taken meanwhile, and
                 // the slot is given up if the task never completes (a runtime shutting down).
+                let inner = Arc::clone(&self.inner);
                 let slot = Slot::new(&inner);
                 runtime.spawn(async move {
                     let recycle = async {
@@ -349,9 +360,9 @@ impl Drop for PooledConnection {
                 });
             }
             // Dropped outside a runtime: the hook cannot run, so the connection goes.
-            Err(_) if hook.is_some() => inner.shelf().discard(),
+            Err(_) if hook.is_some() => self.inner.shelf().discard(),
             // Without a hook, the next `get` resets it.
-            Err(_) => inner.give_back(conn, created),
+            Err(_) => self.inner.give_back(conn, created),
         }
     }
 }

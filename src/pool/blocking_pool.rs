@@ -74,7 +74,7 @@ impl Inner {
     /// Waits for one of the `max_size` places to lend from, for at most `timeout`.
     /// Waiting threads are served in the order they came.
     fn acquire(&self, timeout: Option<Duration>) -> Result<(), Error> {
-        let max = self.options.get_max_size();
+        let max = self.options.max_size;
         let mut state = self.state();
         if state.shelf.is_closed() {
             return Err(super::pool_closed());
@@ -148,6 +148,27 @@ impl Inner {
         }
     }
 
+    /// Opens a connection and runs the `on_connect_blocking` hook on it.
+    fn open(&self) -> Result<Connection, Error> {
+        let mut conn = Connection::connect_config(&self.config)?;
+        if let Some(hook) = &self.options.on_connect_blocking {
+            hook(&mut conn)?;
+        }
+        Ok(conn)
+    }
+
+    /// For a connection given back: resets it if its borrower left it unsettled and runs
+    /// the `on_return_blocking` hook. True when it may be lent again.
+    fn recycle(&self, conn: &mut Connection) -> bool {
+        if conn.is_closed() || (!conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err()) {
+            return false;
+        }
+        match &self.options.on_return_blocking {
+            Some(hook) => hook(conn).is_ok() && conn.is_settled(),
+            None => true,
+        }
+    }
+
     /// Makes an idle connection fit to lend: reset if a borrower left it unsettled, then
     /// checked.
     fn ready(&self, conn: &mut Connection) -> bool {
@@ -157,7 +178,7 @@ impl Inner {
         if conn.is_closed() {
             return false;
         }
-        match self.options.get_check() {
+        match self.options.check {
             Check::None => true,
             Check::Probe => conn.probe(),
             Check::Ping => conn.batch_execute("").is_ok(),
@@ -192,7 +213,7 @@ fn tend(inner: &Inner) {
         {
             let mut state = inner.state();
             // Threads waiting for a place come first: they open what they need.
-            if state.lent >= inner.options.get_max_size()
+            if state.lent >= inner.options.max_size
                 || !state.queue.is_empty()
                 || !state.shelf.reserve_min_idle(&inner.options)
             {
@@ -201,7 +222,7 @@ fn tend(inner: &Inner) {
             state.lent += 1;
         }
         let place = Place { inner, counted: true, armed: true };
-        match inner.options.open_blocking(&inner.config) {
+        match inner.open() {
             Ok(conn) => {
                 place.keep();
                 inner.give_back(conn, Instant::now());
@@ -249,7 +270,7 @@ impl Pool {
         });
         let (freed, upkeep) = (Condvar::new(), OnceLock::new());
         let pool = Self { inner: Arc::new(Inner { config, options, state, freed, upkeep }) };
-        if pool.inner.options.get_min_idle() > 0 {
+        if pool.inner.options.min_idle > 0 {
             pool.start_upkeep();
         }
         pool
@@ -259,13 +280,15 @@ impl Pool {
     fn start_upkeep(&self) {
         self.inner.upkeep.get_or_init(|| {
             let pool = Arc::downgrade(&self.inner);
-            let spawned = std::thread::Builder::new()
-                .name("pgtusk-pool".into())
-                .spawn(move || upkeep(&pool));
+            let spawned =
+                std::thread::Builder::new().name("pgtusk-pool".into()).spawn(move || upkeep(&pool));
             match spawned {
                 Ok(handle) => Some(handle.thread().clone()),
                 Err(e) => {
-                    log::warn!(target: "pgtusk", "pool: no upkeep thread ({e}); `get` alone ages connections out");
+                    log::warn!(
+                        target: "pgtusk",
+                        "pool: no upkeep thread ({e}); `get` alone ages connections out"
+                    );
                     None
                 }
             }
@@ -277,7 +300,7 @@ impl Pool {
     /// `acquire_timeout`. Waiting threads are served first come, first served. Dropping the
     /// returned guard gives the connection back.
     pub fn get(&self) -> Result<PooledConnection, Error> {
-        self.get_within(self.inner.options.get_acquire_timeout())
+        self.get_within(self.inner.options.acquire_timeout)
     }
 
     /// [`get`](Self::get), waiting at most `timeout` for a connection to come free instead
@@ -290,8 +313,15 @@ impl Pool {
         self.start_upkeep();
         let inner = &*self.inner;
         inner.acquire(timeout)?;
+        let place = Place { inner, counted: false, armed: true };
+        self.lend_from(place)
+    }
+
+    /// Finds a connection for a caller that holds a place: an idle one that passes the
+    /// check, else a new one.
+    fn lend_from(&self, mut place: Place<'_>) -> Result<PooledConnection, Error> {
+        let inner = place.inner;
         loop {
-            let mut place = Place { inner, counted: false, armed: true };
             let mut expired = Vec::new();
             let taken = inner.state().shelf.take(&inner.options, Instant::now(), &mut expired)?;
             place.counted = true;
@@ -304,16 +334,14 @@ impl Pool {
                         place.keep();
                         return Ok(self.lend(conn, created));
                     }
-                    // Dead or unusable: dropped with its slot; try the next one (a new
-                    // place is taken at once, so the loop cannot be overtaken).
+                    // Dead or unusable: closed and forgotten; the place stays ours for the
+                    // next one.
                     drop(conn);
-                    let mut state = inner.state();
-                    state.shelf.discard();
+                    inner.state().shelf.discard();
                     place.counted = false;
-                    place.keep();
                 }
                 Take::Open => {
-                    let conn = inner.options.open_blocking(&inner.config)?;
+                    let conn = inner.open()?;
                     place.keep();
                     return Ok(self.lend(conn, Instant::now()));
                 }
@@ -337,7 +365,8 @@ impl Pool {
     }
 
     /// Closes the pool: idle connections are closed now, lent-out ones when they come back,
-    /// and every `get` (waiting or later) fails with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    /// and every `get` (waiting or later) fails with
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub fn close(&self) {
         let idle = self.inner.state().shelf.close();
         self.inner.freed.notify_all();
@@ -380,7 +409,7 @@ super::guard_impls!(PooledConnection, Connection);
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
-        if !self.inner.options.recycle_blocking(&mut conn) {
+        if !self.inner.recycle(&mut conn) {
             drop(conn);
             self.inner.release(true);
             return;

@@ -512,73 +512,15 @@ fn is_past(limit: Option<Duration>, since: Instant, now: Instant) -> bool {
 }
 
 impl PoolOptions {
-    pub(crate) fn get_max_size(&self) -> usize {
-        self.max_size
-    }
-
-    pub(crate) fn get_acquire_timeout(&self) -> Option<Duration> {
-        self.acquire_timeout
-    }
-
-    pub(crate) fn get_min_idle(&self) -> usize {
-        self.min_idle
-    }
-
-    pub(crate) fn get_check(&self) -> Check {
-        self.check
-    }
-
     /// How often the pool's upkeep runs: often enough to honour the idle timeout and the
     /// lifetime within half of the shorter (and to retry opening `min_idle` connections
     /// within 15 seconds), never more than 20 times a second.
-    pub(crate) fn upkeep_period(&self) -> Duration {
+    fn upkeep_period(&self) -> Duration {
         let shortest = [self.idle_timeout, self.max_lifetime]
             .into_iter()
             .flatten()
             .fold(Duration::from_secs(30), Duration::min);
         (shortest / 2).max(Duration::from_millis(50))
-    }
-
-    /// The async pool's `on_return` hook.
-    #[cfg(feature = "tokio")]
-    pub(crate) fn get_on_return(&self) -> Option<&AsyncHook> {
-        self.on_return.as_ref()
-    }
-
-    /// Resets a blocking connection given back (see [`Connection::is_settled`]) and runs the
-    /// `on_return_blocking` hook: true when it may be lent again.
-    ///
-    /// [`Connection::is_settled`]: crate::blocking::Connection
-    pub(crate) fn recycle_blocking(&self, conn: &mut crate::blocking::Connection) -> bool {
-        if conn.is_closed() || (!conn.is_settled() && conn.reset(RESET_TIMEOUT).is_err()) {
-            return false;
-        }
-        match &self.on_return_blocking {
-            Some(hook) => hook(conn).is_ok() && conn.is_settled(),
-            None => true,
-        }
-    }
-
-    /// Opens a connection of the async pool and runs the `on_connect` hook on it.
-    #[cfg(feature = "tokio")]
-    pub(crate) async fn open(&self, config: &Config) -> Result<crate::Connection, Error> {
-        let mut conn = config.connect().await?;
-        if let Some(hook) = &self.on_connect {
-            hook(&mut conn).await?;
-        }
-        Ok(conn)
-    }
-
-    /// Opens a connection of the blocking pool and runs the `on_connect_blocking` hook on it.
-    pub(crate) fn open_blocking(
-        &self,
-        config: &Config,
-    ) -> Result<crate::blocking::Connection, Error> {
-        let mut conn = crate::blocking::Connection::connect_config(config)?;
-        if let Some(hook) = &self.on_connect_blocking {
-            hook(&mut conn)?;
-        }
-        Ok(conn)
     }
 }
 
@@ -697,8 +639,8 @@ mod tests {
     #[test]
     fn options_clamp_and_default() {
         let o = PoolOptions::new().max_size(0);
-        assert_eq!(o.get_max_size(), 1);
-        assert_eq!(PoolOptions::default().get_check(), Check::Probe);
+        assert_eq!(o.max_size, 1);
+        assert_eq!(PoolOptions::default().check, Check::Probe);
         assert_eq!(PoolOptions::new().upkeep_period(), Duration::from_secs(15));
         let short = PoolOptions::new().idle_timeout(Some(Duration::from_secs(4)));
         assert_eq!(short.upkeep_period(), Duration::from_secs(2));

@@ -175,24 +175,31 @@ dual_test! {
     /// Connections idle for longer than `idle_timeout`, or older than `max_lifetime`, are
     /// closed rather than lent.
     fn recycles_old_and_idle_connections(t) {
+        // The session behind a connection borrowed and given back at once.
+        const PID: &str = "SELECT pg_backend_pid()";
+        macro_rules! pid {
+            ($pool:expr) => {
+                aw!(aw!($pool.get()).unwrap().query_scalar::<i32, _, _>(PID, ())).unwrap()
+            };
+        }
         let idle = PoolOptions::new().idle_timeout(Some(Duration::from_millis(100)));
         let pool = Pool::with_options(config(&t.url), idle);
-        let first: i32 = aw!(aw!(pool.get()).unwrap().query_scalar("SELECT pg_backend_pid()", ())).unwrap();
-        let soon: i32 = aw!(aw!(pool.get()).unwrap().query_scalar("SELECT pg_backend_pid()", ())).unwrap();
+        let first: i32 = pid!(pool);
+        let soon: i32 = pid!(pool);
         assert_eq!(first, soon, "{}: reused while fresh", t.label);
         std::thread::sleep(Duration::from_millis(150));
-        let later: i32 = aw!(aw!(pool.get()).unwrap().query_scalar("SELECT pg_backend_pid()", ())).unwrap();
+        let later: i32 = pid!(pool);
         assert_ne!(first, later, "{}: idle too long", t.label);
         assert_eq!(pool.status().size, 1, "{}", t.label);
 
         let lifetime = PoolOptions::new().max_lifetime(Some(Duration::from_millis(200)));
         let pool = Pool::with_options(config(&t.url), lifetime);
         let started = Instant::now();
-        let first: i32 = aw!(aw!(pool.get()).unwrap().query_scalar("SELECT pg_backend_pid()", ())).unwrap();
+        let first: i32 = pid!(pool);
         let mut pids = HashSet::from([first]);
         // Kept busy (never idle long), the connection is still replaced once it is too old.
         while started.elapsed() < Duration::from_millis(500) {
-            let pid: i32 = aw!(aw!(pool.get()).unwrap().query_scalar("SELECT pg_backend_pid()", ())).unwrap();
+            let pid: i32 = pid!(pool);
             pids.insert(pid);
             std::thread::sleep(Duration::from_millis(20));
         }
