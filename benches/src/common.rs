@@ -203,6 +203,55 @@ impl BenchServer {
     }
 }
 
+// ----- external C clients (libpq): pgbench, psql ---------------------------------------------
+
+/// The client program `name` (`psql`, `pgbench`) of the server's major version, from the
+/// testkit's binaries, else the one on `PATH`.
+pub fn server_tool(url: &str, name: &str) -> Result<PathBuf> {
+    let mut conn = pgtusk::blocking::Connection::connect(url)?;
+    let num: String = conn.query_scalar("SELECT current_setting('server_version_num')", ())?;
+    let major = num.parse::<u32>()? / 10_000;
+    let candidate = pgtusk_testkit::bin_dir(major).ok().map(|d| d.join(name));
+    Ok(candidate.filter(|p| p.exists()).unwrap_or_else(|| name.into()))
+}
+
+/// Runs `cmd` (stdin from `stdin`, else none) as a measured child of this process: its
+/// stdout, and a sample of `ops` operations whose wall time is the child's whole life (start
+/// and connection included) and whose CPU and peak RSS come from `getrusage(RUSAGE_CHILDREN)`.
+/// A child that exits non-zero is an error carrying its output.
+pub fn run_measured(
+    cmd: &mut std::process::Command,
+    stdin: Option<std::fs::File>,
+    ops: u64,
+) -> Result<(String, Sample)> {
+    use std::process::Stdio;
+    cmd.stdin(stdin.map_or_else(Stdio::null, Stdio::from));
+    let (u0, s0, _) = crate::rusage::children();
+    let start = std::time::Instant::now();
+    let out = cmd.output()?;
+    let wall = start.elapsed();
+    let (u1, s1, max_rss_kib) = crate::rusage::children();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!(
+            "{:?} failed ({}): {stdout}{}",
+            cmd.get_program(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let sample = Sample {
+        ops,
+        wall,
+        user: u1.saturating_sub(u0),
+        sys: s1.saturating_sub(s0),
+        max_rss_kib,
+        server_cpu: None,
+    };
+    Ok((stdout, sample))
+}
+
 // ----- report helpers ------------------------------------------------------------------------
 
 /// `met` or **not met**.

@@ -55,6 +55,8 @@ const REF_IN: &str = "tokio-postgres BinaryCopyInWriter";
 const CEIL_IN: &str = "server COPY FROM file";
 const REF_OUT: &str = "tokio-postgres copy_out";
 const CEIL_OUT: &str = "server COPY TO /dev/null";
+/// libpq's reader, in C: the transport's ceiling for any client.
+const LIBPQ_OUT: &str = "psql COPY TO STDOUT (libpq, C)";
 
 /// The binary file the server writes and reads, named after the server (so the children find
 /// it from the URL alone). The server writes it: it must be in a directory the server's user
@@ -497,6 +499,30 @@ impl Workload for OutServer {
     }
 }
 
+/// `psql -c 'COPY … TO STDOUT'` with its output to /dev/null: libpq's `PQgetCopyData` loop, in
+/// C. The wall time is psql's `\timing` of the statement (psql's start and its connection left
+/// out, as in the other cases); the CPU is the whole psql process ([`common::run_measured`]),
+/// its start and connection included (a few ms). psql does not report a COPY TO STDOUT's row
+/// count, so the run is checked by psql's exit status (`ON_ERROR_STOP`) alone.
+fn out_psql(url: &str, ops: u64) -> Result<Sample> {
+    let exe = common::server_tool(url, "psql")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-c", "\\timing on"])
+        .args(["-c", COPY_OUT_SQL, "-d", url]);
+    let (stdout, mut sample) = common::run_measured(&mut cmd, None, ops)?;
+    let ms: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Time: ")?.split_once(" ms").map(|(ms, _)| ms.parse()))
+        .ok_or_else(|| format!("no `Time:` line in psql's output: {stdout}"))??;
+    sample.wall = Duration::from_secs_f64(ms / 1e3);
+    Ok(sample)
+}
+
+/// Cases run by another program, measured from outside: no valgrind for them.
+fn external(driver: &str) -> bool {
+    driver.starts_with("server") || driver.starts_with("psql")
+}
+
 // ----- the run -----------------------------------------------------------------------------
 
 pub fn cases() -> Vec<Case> {
@@ -512,6 +538,7 @@ pub fn cases() -> Vec<Case> {
         Case::new::<OutPostgres>("copy_out", "postgres copy_out", "row"),
         Case::new::<OutSqlx>("copy_out", "sqlx copy_out_raw", "row"),
         Case::new::<OutServer>("copy_out", CEIL_OUT, "row"),
+        Case { workload: "copy_out", driver: LIBPQ_OUT, unit: "row", run: out_psql },
     ]
 }
 
@@ -607,7 +634,7 @@ fn run(all: &[Case], args: &[String]) -> Result<()> {
     let mut instructions = Vec::new();
     if o.valgrind && valgrind::available() {
         let dir = common::scratch_dir("bench-valgrind")?;
-        for case in cases.iter().filter(|c| !c.driver.starts_with("server")) {
+        for case in cases.iter().filter(|c| !external(c.driver)) {
             // COPY out always moves the whole table, so it runs with every row.
             let ops =
                 if case.workload == "copy_in" { o.count.min(VALGRIND_IN_ROWS) } else { o.count };
@@ -723,6 +750,10 @@ fn markdown(
          &Cents])` where `Cents` is a hand-written `ToSql` for numeric (hundredths in an i64, encoded straight \
          into base-10000 digits, allocation-free; the crate does not depend on `rust_decimal`); `copy_out(sql)` \
          stream read with `StreamExt::next`.\n\
+         - `{LIBPQ_OUT}`: libpq's `PQgetCopyData` loop in C, psql writing to /dev/null; its wall time is psql's \
+         `\\timing` of the statement, its CPU the whole psql process (start and connection included, a few ms). It \
+         is the transport's ceiling for any client: what the loopback TCP stream costs the server, which \
+         `{CEIL_OUT}` does not pay.\n\
          - The same values in every driver: the text and numeric values cycle through {POOL} prebuilt ones (pgtusk's \
          `Numeric`s parsed once in setup), the others computed from the row number.\n"
     );
@@ -767,6 +798,14 @@ fn markdown(
                     verdict(rss.max <= 32.0)
                 ));
             }
+        }
+        if *workload == "copy_out"
+            && let (Some(ce), Some(libpq)) = (ce, rs.iter().find(|r| r.driver == LIBPQ_OUT))
+        {
+            let w = libpq.ratio(ce, wall_s).show(2);
+            targets.push(format!(
+                "| {workload} | for reference, not a target: {LIBPQ_OUT} wall ÷ {ceiling} | {w} | - |"
+            ));
         }
     }
     if !instructions.is_empty() {

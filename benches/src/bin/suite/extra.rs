@@ -1,13 +1,12 @@
 //! The suite's own cases: the Python peers of every workload, pgbench's ceilings, and W7
 //! `pool` (32 tasks sharing one pool or client).
 
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use futures::future::try_join_all;
-use pgtusk_benches::common::{runtime, tokio_pg_connect};
+use pgtusk_benches::common::{run_measured, runtime, server_tool, tokio_pg_connect};
 use pgtusk_benches::harness::{Case, Sample, Workload};
-use pgtusk_benches::{BoxError, Result, python, rusage};
+use pgtusk_benches::{BoxError, Result, python};
 
 /// W1's and W7's statement.
 const SQL: &str = "SELECT $1::int4";
@@ -100,46 +99,24 @@ pub fn python_cases() -> Vec<Case> {
 
 // ----- pgbench: the ceilings of W1, W2 and W7 ------------------------------------------------
 
-/// pgbench of the server's major version (from the testkit's binaries), else `pgbench`.
-fn pgbench_path(conn: &mut pgtusk::blocking::Connection) -> Result<std::path::PathBuf> {
-    let num: String = conn.query_scalar("SELECT current_setting('server_version_num')", ())?;
-    let major = num.parse::<u32>()? / 10_000;
-    let candidate = pgtusk_testkit::bin_dir(major).ok().map(|d| d.join("pgbench"));
-    Ok(candidate.filter(|p| p.exists()).unwrap_or_else(|| "pgbench".into()))
-}
-
 /// Runs pgbench (`-n -M prepared -j 1`) with `script`, `clients` clients and `tx`
-/// transactions each, and measures it as a child: wall time, and its CPU and peak RSS from
-/// `getrusage(RUSAGE_CHILDREN)`. The wall time includes pgbench's start and its connections
-/// (a few ms).
+/// transactions each, and measures it as a child ([`run_measured`]: the wall time includes
+/// pgbench's start and its connections, a few ms).
 fn pgbench(url: &str, script: &str, clients: u64, tx: u64, ops: u64) -> Result<Sample> {
-    let mut conn = pgtusk::blocking::Connection::connect(url)?;
-    let exe = pgbench_path(&mut conn)?;
-    drop(conn);
+    let exe = server_tool(url, "pgbench")?;
     let file = std::env::temp_dir().join(format!("pgtusk-pgbench-{}.sql", std::process::id()));
     std::fs::write(&file, script)?;
-    let (u0, s0, _) = rusage::children();
-    let start = Instant::now();
-    let out = Command::new(&exe)
-        .args(["-n", "-M", "prepared", "-j", "1", "-c", &clients.to_string()])
-        .args(["-t", &tx.to_string(), "-f"])
-        .arg(&file)
-        .arg(url)
-        .stdin(Stdio::null())
-        .output()?;
-    let wall = start.elapsed();
-    let (u1, s1, maxrss) = rusage::children();
+    let run = run_measured(
+        Command::new(&exe)
+            .args(["-n", "-M", "prepared", "-j", "1", "-c", &clients.to_string()])
+            .args(["-t", &tx.to_string(), "-f"])
+            .arg(&file)
+            .arg(url),
+        None,
+        ops,
+    );
     let _ = std::fs::remove_file(&file);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!(
-            "{} failed ({}): {stdout}{}",
-            exe.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
+    let (stdout, sample) = run?;
     let done = stdout
         .lines()
         .find_map(|l| l.trim().strip_prefix("number of transactions actually processed: "))
@@ -148,14 +125,7 @@ fn pgbench(url: &str, script: &str, clients: u64, tx: u64, ops: u64) -> Result<S
     if done != clients * tx {
         return Err(format!("pgbench processed {done} transactions, not {}", clients * tx).into());
     }
-    Ok(Sample {
-        ops,
-        wall,
-        user: u1.saturating_sub(u0),
-        sys: s1.saturating_sub(s0),
-        max_rss_kib: maxrss,
-        server_cpu: None,
-    })
+    Ok(sample)
 }
 
 /// INSERTs per `\startpipeline` … `\endpipeline` of W2's ceiling.
