@@ -37,8 +37,6 @@ struct Inner {
     config: Config,
     options: PoolOptions,
     state: Mutex<State>,
-    /// Signalled when a connection is given back (or the pool closes).
-    freed: Condvar,
     /// The upkeep thread, once started (`None`: it could not be started).
     upkeep: OnceLock<Option<std::thread::Thread>>,
 }
@@ -54,9 +52,19 @@ struct State {
     shelf: Shelf<Connection>,
     /// Connections lent out or being readied (at most `max_size`).
     lent: usize,
-    /// The tickets of the threads waiting for a place, first come first served.
-    queue: VecDeque<u64>,
-    next_ticket: u64,
+    /// The threads waiting for a place, first come first served. Each waits on its own
+    /// condition variable (with the `state` mutex), so a place given back wakes the first in
+    /// line only, not every waiting thread.
+    queue: VecDeque<Arc<Condvar>>,
+}
+
+impl State {
+    /// Wakes the first thread in line, which takes a place if one is free.
+    fn wake_next(&self) {
+        if let Some(first) = self.queue.front() {
+            first.notify_one();
+        }
+    }
 }
 
 impl Inner {
@@ -84,20 +92,18 @@ impl Inner {
             return Ok(());
         }
         let deadline = timeout.map(|t| Instant::now() + t);
-        let ticket = state.next_ticket;
-        state.next_ticket += 1;
-        state.queue.push_back(ticket);
+        let me = Arc::new(Condvar::new());
+        state.queue.push_back(Arc::clone(&me));
         loop {
+            let first = state.queue.front().is_some_and(|w| Arc::ptr_eq(w, &me));
             let failure = if state.shelf.is_closed() {
                 Some(super::pool_closed())
-            } else if state.queue.front() == Some(&ticket) && state.lent < max {
+            } else if first && state.lent < max {
                 state.queue.pop_front();
                 state.lent += 1;
-                let more = !state.queue.is_empty() && state.lent < max;
-                drop(state);
-                if more {
+                if state.lent < max {
                     // The next in line may find room too.
-                    self.freed.notify_all();
+                    state.wake_next();
                 }
                 return Ok(());
             } else {
@@ -105,18 +111,16 @@ impl Inner {
                 timeout.filter(|_| expired).map(|t| super::acquire_timed_out(&self.options, t))
             };
             if let Some(e) = failure {
-                state.queue.retain(|&t| t != ticket);
-                drop(state);
+                state.queue.retain(|w| !Arc::ptr_eq(w, &me));
                 // Whoever is now first in line may be able to go.
-                self.freed.notify_all();
+                state.wake_next();
                 return Err(e);
             }
             state = match deadline {
-                None => self.freed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner),
+                None => me.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner),
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    self.freed
-                        .wait_timeout(state, left)
+                    me.wait_timeout(state, left)
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .0
                 }
@@ -131,8 +135,7 @@ impl Inner {
         if discard {
             state.shelf.discard();
         }
-        drop(state);
-        self.freed.notify_all();
+        state.wake_next();
     }
 
     /// Shelves a connection that came back settled and gives up its place; one that may not
@@ -141,8 +144,8 @@ impl Inner {
         let mut state = self.state();
         let rejected = state.shelf.put(conn, created, &self.options, Instant::now());
         state.lent = state.lent.saturating_sub(1);
+        state.wake_next();
         drop(state);
-        self.freed.notify_all();
         if let Some(conn) = rejected {
             let _ = conn.close();
         }
@@ -262,14 +265,9 @@ impl Drop for Place<'_> {
 impl Pool {
     /// A pool with the given options (see also [`PoolOptions::build_blocking`]).
     pub fn with_options(config: Config, options: PoolOptions) -> Self {
-        let state = Mutex::new(State {
-            shelf: Shelf::new(),
-            lent: 0,
-            queue: VecDeque::new(),
-            next_ticket: 0,
-        });
-        let (freed, upkeep) = (Condvar::new(), OnceLock::new());
-        let pool = Self { inner: Arc::new(Inner { config, options, state, freed, upkeep }) };
+        let state = Mutex::new(State { shelf: Shelf::new(), lent: 0, queue: VecDeque::new() });
+        let pool =
+            Self { inner: Arc::new(Inner { config, options, state, upkeep: OnceLock::new() }) };
         if pool.inner.options.min_idle > 0 {
             pool.start_upkeep();
         }
@@ -368,8 +366,14 @@ impl Pool {
     /// and every `get` (waiting or later) fails with
     /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub fn close(&self) {
-        let idle = self.inner.state().shelf.close();
-        self.inner.freed.notify_all();
+        let idle = {
+            let mut state = self.inner.state();
+            // Every thread in line fails with `Closed`.
+            for waiter in &state.queue {
+                waiter.notify_one();
+            }
+            state.shelf.close()
+        };
         self.inner.wake_upkeep();
         for conn in idle {
             let _ = conn.close();

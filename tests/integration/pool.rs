@@ -712,3 +712,62 @@ fn blocking_waiters_are_served_in_order() {
         }
     }
 }
+
+/// `close` wakes every thread waiting in line, and each fails with `Closed` at once, long
+/// before its acquire timeout.
+#[test]
+fn blocking_close_fails_every_waiter() {
+    for t in targets() {
+        let options = PoolOptions::new().max_size(1).acquire_timeout(Some(Duration::from_secs(30)));
+        let pool = options.build_blocking(config(&t.url));
+        let held = pool.get().unwrap();
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let p = pool.clone();
+                std::thread::spawn(move || {
+                    let start = Instant::now();
+                    (p.get().map(drop).unwrap_err().kind(), start.elapsed())
+                })
+            })
+            .collect();
+        assert!(eventually_blocking(|| pool.status().waiting == 3), "{}", t.label);
+        pool.close();
+        for w in waiters {
+            let (kind, waited) = w.join().unwrap();
+            assert_eq!(kind, ErrorKind::Closed, "{}", t.label);
+            assert!(waited < Duration::from_secs(10), "{}: waited {waited:?}", t.label);
+        }
+        assert_eq!(pool.status().waiting, 0, "{}", t.label);
+        drop(held);
+        assert_eq!(pool.status().size, 0, "{}: closed when given back", t.label);
+    }
+}
+
+/// The same for tasks waiting on the async pool.
+#[tokio::test]
+async fn async_close_fails_every_waiter() {
+    for t in targets() {
+        let options = PoolOptions::new().max_size(1).acquire_timeout(Some(Duration::from_secs(30)));
+        let pool = options.build(config(&t.url));
+        let held = pool.get().await.unwrap();
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let p = pool.clone();
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    (p.get().await.map(drop).unwrap_err().kind(), start.elapsed())
+                })
+            })
+            .collect();
+        assert!(eventually(|| pool.status().waiting == 3).await, "{}", t.label);
+        pool.close().await;
+        for w in waiters {
+            let (kind, waited) = w.await.unwrap();
+            assert_eq!(kind, ErrorKind::Closed, "{}", t.label);
+            assert!(waited < Duration::from_secs(10), "{}: waited {waited:?}", t.label);
+        }
+        assert_eq!(pool.status().waiting, 0, "{}", t.label);
+        drop(held);
+        assert_eq!(pool.status().size, 0, "{}: closed when given back", t.label);
+    }
+}
