@@ -10,7 +10,8 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigErrorKind {
-    /// A parameter name that libpq (and pgtusk) does not know.
+    /// A parameter name pgtusk does not accept: one libpq does not know either, or one of
+    /// libpq's that pgtusk does not support (the message says which).
     UnknownParameter,
     /// A known parameter with a value it does not accept.
     InvalidValue,
@@ -60,6 +61,12 @@ impl ConfigError {
     /// `unknown connection parameter "foo"`.
     pub(crate) fn unknown(key: &str) -> Self {
         let message = format!("unknown connection parameter \"{}\"", escape(key));
+        Self::new(ConfigErrorKind::UnknownParameter, Some(key), message)
+    }
+
+    /// `connection parameter "sslcrl" is not supported by pgtusk`: one of libpq's.
+    pub(crate) fn unsupported(key: &str) -> Self {
+        let message = format!("connection parameter \"{key}\" is not supported by pgtusk");
         Self::new(ConfigErrorKind::UnknownParameter, Some(key), message)
     }
 

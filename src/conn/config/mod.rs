@@ -19,6 +19,22 @@
 //! Beyond libpq's parameters, pgtusk accepts four of its own, in both string forms:
 //! `statement_cache_size`, `prepare_threshold`, `pooler_mode` and `read_batching`.
 //!
+//! Differences from libpq, on purpose:
+//! - Values are checked when a string is parsed (and when a setter, [`Config::set_param`] or
+//!   the environment sets them), where libpq checks most of them only when it connects: an
+//!   unknown key, a bad port, a bad `sslmode` or any other value the parameter does not take
+//!   is an error that names the key, before any connection is tried.
+//! - libpq's parameters that pgtusk does not support (`service`, `sslcrl`, `sslpassword`,
+//!   `krbsrvname`, `tcp_user_timeout`, `replication`, the `oauth_*` ones, ...) are refused
+//!   with an error that says so. Two are accepted and ignored because their value can name
+//!   what pgtusk always does: `gssencmode` (`disable` or `prefer`: pgtusk never uses GSSAPI
+//!   encryption) and `client_encoding` (`UTF8`). `require_auth` does not know libpq 18's
+//!   `oauth`, which pgtusk does not implement.
+//! - `hostaddr` takes standard IPv4 and IPv6 text only (no `127.1`, no IPv6 zone), and a URL
+//!   part that percent-decodes to something other than UTF-8 is refused (but for the
+//!   password, which is bytes).
+//! - `keepalives` (like pgtusk's booleans) also takes `true`/`false`, `on`/`off`, `yes`/`no`.
+//!
 //! Invariant: no IO here. The environment is read through a function the caller passes in
 //! ([`Config::from_env_and_str`] is the convenience that passes [`std::env::var`]); the
 //! only exception is [`pgpass::read_password_file`], a plain file read the connection's IO

@@ -1,9 +1,14 @@
 //! Setting a parameter by its libpq name from its string value, and the checks that involve
 //! several parameters.
 //!
-//! Value rules follow libpq: integers may carry surrounding whitespace and a sign; an empty
-//! entry in a host, hostaddr or port list stands for the default; an empty list value is
-//! "set to nothing" (the default applies and the environment does not).
+//! Value rules follow libpq: integers may carry surrounding blanks and a sign and must fit in
+//! 32 bits; an empty entry in a host, hostaddr or port list stands for the default; an empty
+//! list value is "set to nothing" (the default applies and the environment does not).
+//!
+//! Unlike libpq, which checks most values only when it connects, pgtusk checks each value
+//! when it is set, so a bad port, `sslmode` or number is an error that names the key before
+//! any connection is tried. A few of libpq's spellings are refused on purpose: `hostaddr`
+//! takes only standard IPv4 and IPv6 text (not `127.1`, octal parts or an IPv6 zone).
 
 use core::net::IpAddr;
 use std::time::Duration;
@@ -51,6 +56,63 @@ pub(super) const KEYS: &[&str] = &[
     "client_encoding",
 ];
 
+/// libpq 18's parameters that pgtusk does not support: naming one is an error that says so,
+/// rather than calling it unknown. (`gssencmode` and `client_encoding` are in [`KEYS`]: they
+/// are accepted when their value is what pgtusk always does.)
+const UNSUPPORTED: &[&str] = &[
+    "service",
+    "tcp_user_timeout",
+    "sslcompression",
+    "sslcertmode",
+    "sslpassword",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "sslkeylogfile",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "replication",
+    "scram_client_key",
+    "scram_server_key",
+    "oauth_issuer",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "oauth_scope",
+];
+
+/// libpq's `isspace` in the C locale.
+pub(super) fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}' | '\u{c}')
+}
+
+/// Whether `key` is a parameter name pgtusk accepts.
+///
+/// # Errors
+/// An unknown name, or one of libpq's that pgtusk does not support.
+pub(super) fn check_key(key: &str) -> Result<(), ConfigError> {
+    if KEYS.contains(&key) { Ok(()) } else { Err(key_error(key)) }
+}
+
+/// The error for a name that is not in [`KEYS`].
+fn key_error(key: &str) -> ConfigError {
+    if UNSUPPORTED.contains(&key) {
+        ConfigError::unsupported(key)
+    } else {
+        ConfigError::unknown(key)
+    }
+}
+
+/// libpq's old spelling `requiressl`, which it rewrites as it stores it: a value starting
+/// with `1` is `sslmode=require`, anything else `sslmode=prefer`. `None` for any other key.
+pub(super) fn libpq_alias(key: &str, value: &[u8]) -> Option<(&'static str, &'static str)> {
+    (key == "requiressl")
+        .then(|| ("sslmode", if value.first() == Some(&b'1') { "require" } else { "prefer" }))
+}
+
 impl Config {
     /// Sets a parameter by its libpq name from its string value, exactly as a connection
     /// string would (`set_param("sslmode", "verify-full")`). pgtusk's own parameters are
@@ -60,6 +122,7 @@ impl Config {
     /// An unknown name, or a value the parameter does not accept; the error names the key.
     /// Checks that involve several parameters wait for [`Config::validate`].
     pub fn set_param(&mut self, key: &str, value: &str) -> Result<&mut Self, ConfigError> {
+        let (key, value) = libpq_alias(key, value.as_bytes()).unwrap_or((key, value));
         self.apply(key, value)?;
         Ok(self)
     }
@@ -78,13 +141,13 @@ impl Config {
             "options" => self.options = Some(value.to_owned()),
             "connect_timeout" => {
                 // libpq: zero or negative means no timeout.
-                let secs = u64::try_from(parse_int(key, value)?).unwrap_or(0);
+                let secs = u64::try_from(parse_libpq_int(key, value)?).unwrap_or(0);
                 self.connect_timeout = Some(normalize_connect_timeout(Duration::from_secs(secs)));
             }
             "keepalives" => self.keepalives = Some(parse_bool(key, value)?),
             "keepalives_idle" => self.keepalives_idle = Some(parse_seconds(key, value)?),
             "keepalives_interval" => self.keepalives_interval = Some(parse_seconds(key, value)?),
-            "keepalives_count" => self.keepalives_count = Some(parse_unsigned(key, value)?),
+            "keepalives_count" => self.keepalives_count = Some(parse_libpq_unsigned(key, value)?),
             "sslmode" => self.ssl_mode = Some(value.parse()?),
             "sslrootcert" => self.ssl_root_cert = Some(SslRootCert::parse(value)),
             "sslcert" => self.ssl_cert = Some(value.into()),
@@ -113,7 +176,7 @@ impl Config {
                     return Err(ConfigError::invalid(key, value, "UTF8 (pgtusk always uses UTF8)"));
                 }
             }
-            _ => return Err(ConfigError::unknown(key)),
+            _ => return Err(key_error(key)),
         }
         Ok(())
     }
@@ -264,34 +327,51 @@ fn parse_ports(value: &str) -> Result<Vec<u16>, ConfigError> {
 }
 
 /// One port-list entry: empty means the default port; otherwise 1 to 65535.
-pub(super) fn parse_port(entry: &str) -> Option<u16> {
+fn parse_port(entry: &str) -> Option<u16> {
     if entry.is_empty() {
         return Some(DEFAULT_PORT);
     }
-    entry.trim().parse::<u16>().ok().filter(|p| *p != 0)
+    entry.trim_matches(is_space).parse::<u16>().ok().filter(|p| *p != 0)
 }
 
-/// libpq's integer syntax: optional whitespace around an optionally signed decimal number.
+/// An optionally signed decimal number, with optional blanks (C's `isspace`) around it.
 fn parse_int(key: &str, value: &str) -> Result<i64, ConfigError> {
-    value.trim().parse().map_err(|_| ConfigError::invalid(key, value, "an integer"))
+    value.trim_matches(is_space).parse().map_err(|_| ConfigError::invalid(key, value, "an integer"))
 }
 
+/// libpq's integer syntax (`pqParseIntParam`): [`parse_int`]'s, within C's 32-bit `int`.
+fn parse_libpq_int(key: &str, value: &str) -> Result<i32, ConfigError> {
+    let n = parse_int(key, value)?;
+    i32::try_from(n).map_err(|_| ConfigError::invalid(key, value, "a 32-bit integer"))
+}
+
+/// pgtusk's own counts: a non-negative [`parse_int`] that fits `T`.
 fn parse_unsigned<T: TryFrom<i64>>(key: &str, value: &str) -> Result<T, ConfigError> {
     let n = parse_int(key, value)?;
     T::try_from(n).map_err(|_| ConfigError::invalid(key, value, "a non-negative integer"))
 }
 
+/// A non-negative [`parse_libpq_int`].
+fn parse_libpq_unsigned<T: TryFrom<i64>>(key: &str, value: &str) -> Result<T, ConfigError> {
+    let n = parse_int(key, value)?;
+    (0..=i64::from(i32::MAX))
+        .contains(&n)
+        .then(|| T::try_from(n).ok())
+        .flatten()
+        .ok_or_else(|| ConfigError::invalid(key, value, "a non-negative 32-bit integer"))
+}
+
 fn parse_seconds(key: &str, value: &str) -> Result<Duration, ConfigError> {
-    parse_unsigned(key, value).map(Duration::from_secs)
+    parse_libpq_unsigned(key, value).map(Duration::from_secs)
 }
 
 /// libpq's `keepalives` is an integer (non-zero means on); the usual words are accepted too.
 fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
-    let word = value.trim().to_ascii_lowercase();
+    let word = value.trim_matches(is_space).to_ascii_lowercase();
     match word.as_str() {
         "true" | "on" | "yes" => Ok(true),
         "false" | "off" | "no" => Ok(false),
-        _ => word.parse::<i64>().map(|n| n != 0).map_err(|_| {
+        _ => word.parse::<i32>().map(|n| n != 0).map_err(|_| {
             ConfigError::invalid(key, value, "a boolean (1, 0, true, false, on, off, yes, no)")
         }),
     }

@@ -5,13 +5,21 @@
 //! `fe-connect.c`) rule for rule, including their quirks: the user-info part ends at the
 //! first `@` before any `/`; `postgresql://a,b/` sets the port list to two defaults (so
 //! `PGPORT` no longer applies); in `key=value` form a value may start after blanks following
-//! `=`. Percent-decoding applies to every part of a URL, one host or port entry at a time.
+//! `=`. Percent-decoding applies to every part of a URL; the host and port lists are
+//! decoded whole, as libpq does, so an encoded comma (`%2C`) separates entries too. As in
+//! libpq 18, spaces around a URL part are dropped and a space inside one must be written
+//! `%20`. A query's parameters are separated by single `&`s, one more may end it.
+//!
+//! As in libpq, a string is read whole before any value is checked, and only the last
+//! occurrence of a parameter counts: `sslmode=bogus sslmode=require` is valid. Unknown
+//! parameter names and syntax errors are refused as they are met. libpq's old `requiressl`
+//! is read as it reads it: `sslmode=require` for a value starting with `1`, else `prefer`.
 
 use std::str::FromStr;
 
 use super::Config;
 use super::error::ConfigError;
-use super::params::{KEYS, parse_port};
+use super::params::{KEYS, check_key, is_space, libpq_alias};
 
 impl FromStr for Config {
     type Err = ConfigError;
@@ -19,23 +27,72 @@ impl FromStr for Config {
     /// Parses a `postgresql://` (or `postgres://`) URL, or else a libpq `key=value` string.
     /// An empty string is an empty configuration.
     fn from_str(s: &str) -> Result<Self, ConfigError> {
-        let mut config = Config::new();
+        let mut params = Params::default();
         match s.strip_prefix("postgresql://").or_else(|| s.strip_prefix("postgres://")) {
-            Some(rest) => parse_url(&mut config, rest)?,
-            None => parse_conninfo(&mut config, s)?,
+            Some(rest) => parse_url(&mut params, rest)?,
+            None => parse_conninfo(&mut params, s)?,
         }
+        let mut config = Config::new();
+        params.apply_to(&mut config)?;
         config.check(false)?;
         Ok(config)
     }
 }
 
-/// libpq's `isspace` in the C locale.
-fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}' | '\u{c}')
+/// The parameters a connection string sets, as libpq's `conninfo_storeval` records them:
+/// each name once, with its last value, not yet checked.
+#[derive(Default)]
+struct Params(Vec<Param>);
+
+/// One parameter of a connection string.
+struct Param {
+    key: String,
+    /// The value, percent-decoded in a URL (where it need not be UTF-8).
+    value: Vec<u8>,
+    /// Whether an error may echo the value: not for a port from a URL's host part, which
+    /// may hold a piece of a password (see [`parse_netlocs`]).
+    echo: bool,
+}
+
+impl Params {
+    /// Records `key`'s value, replacing an earlier one.
+    ///
+    /// # Errors
+    /// A name that is not a parameter of pgtusk's.
+    fn set(&mut self, key: &str, value: Vec<u8>, echo: bool) -> Result<(), ConfigError> {
+        let (key, value) = match libpq_alias(key, &value) {
+            Some((key, value)) => (key, value.as_bytes().to_vec()),
+            None => (key, value),
+        };
+        check_key(key)?;
+        self.0.retain(|p| p.key != key);
+        self.0.push(Param { key: key.to_owned(), value, echo });
+        Ok(())
+    }
+
+    /// Checks every value and stores it in `config`.
+    fn apply_to(self, config: &mut Config) -> Result<(), ConfigError> {
+        for Param { key, value, echo } in self.0 {
+            if key == "password" {
+                config.password = Some(value);
+                continue;
+            }
+            let text = String::from_utf8(value)
+                .map_err(|_| ConfigError::url(Some(&key), "not UTF-8 after percent-decoding"))?;
+            config.apply(&key, &text).map_err(|e| {
+                if echo {
+                    return e;
+                }
+                let what = "a port in the URL is not an integer from 1 to 65535";
+                ConfigError::invalid_hidden(&key, what)
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// `key = value key2='quoted \' value' ...`, as `conninfo_parse`.
-fn parse_conninfo(config: &mut Config, s: &str) -> Result<(), ConfigError> {
+fn parse_conninfo(params: &mut Params, s: &str) -> Result<(), ConfigError> {
     let mut chars = s.chars().peekable();
     loop {
         while chars.next_if(|c| is_space(*c)).is_some() {}
@@ -80,12 +137,12 @@ fn parse_conninfo(config: &mut Config, s: &str) -> Result<(), ConfigError> {
                 }
             }
         }
-        config.apply(&key, &value)?;
+        params.set(&key, value.into_bytes(), true)?;
     }
 }
 
 /// Everything after `postgresql://`, as `conninfo_uri_parse_options`.
-fn parse_url(config: &mut Config, rest: &str) -> Result<(), ConfigError> {
+fn parse_url(params: &mut Params, rest: &str) -> Result<(), ConfigError> {
     let mut rest = rest;
     // libpq: user info is present if an '@' comes before any '/'.
     let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
@@ -94,36 +151,40 @@ fn parse_url(config: &mut Config, rest: &str) -> Result<(), ConfigError> {
             Some((user, password)) => (user, Some(password)),
             None => (userinfo, None),
         };
+        // libpq skips an empty part, but keeps one that decodes to nothing (" ").
         if !user.is_empty() {
-            config.user = Some(decode_str(user, "user")?);
+            params.set("user", decode(user, "user")?, true)?;
         }
         if let Some(password) = password.filter(|p| !p.is_empty()) {
-            config.password = Some(decode(password, "password")?);
+            params.set("password", decode(password, "password")?, true)?;
         }
         rest = &rest[userinfo.len() + 1..];
     }
 
-    rest = parse_netlocs(config, rest)?;
+    rest = parse_netlocs(params, rest)?;
 
     if let Some(path) = rest.strip_prefix('/') {
         let end = path.find('?').unwrap_or(path.len());
         // libpq leaves an empty dbname unset, so PGDATABASE still applies.
         if end > 0 {
-            config.dbname = Some(decode_str(&path[..end], "dbname")?);
+            params.set("dbname", decode(&path[..end], "dbname")?, true)?;
         }
         rest = &path[end..];
     }
     match rest.strip_prefix('?') {
-        Some(query) => parse_query(config, query),
+        Some(query) => parse_query(params, query),
         // parse_netlocs stops only at '/', '?' or the end.
         None => Ok(()),
     }
 }
 
 /// `host1:port1,[::1]:port2,...`; returns what follows (empty, or starting at `/` or `?`).
-fn parse_netlocs<'a>(config: &mut Config, mut rest: &'a str) -> Result<&'a str, ConfigError> {
-    let mut hosts = Vec::new();
-    let mut ports = Vec::new();
+///
+/// As libpq, joins the hosts and the ports into two comma-separated lists (`h1,h2,` and
+/// `port1,,`), and decodes each list whole.
+fn parse_netlocs<'a>(params: &mut Params, mut rest: &'a str) -> Result<&'a str, ConfigError> {
+    let mut hosts = String::new();
+    let mut ports = String::new();
     loop {
         let host;
         if let Some(bracketed) = rest.strip_prefix('[') {
@@ -145,73 +206,77 @@ fn parse_netlocs<'a>(config: &mut Config, mut rest: &'a str) -> Result<&'a str, 
             host = &rest[..end];
             rest = &rest[end..];
         }
-        hosts.push(decode_str(host, "host")?);
+        hosts.push_str(host);
 
-        let mut port_text = "";
         if let Some(after) = rest.strip_prefix(':') {
             let end = after.find(['/', '?', ',']).unwrap_or(after.len());
-            port_text = &after[..end];
+            ports.push_str(&after[..end]);
             rest = &after[end..];
         }
-        // The port text is not echoed: with an unencoded '/' in a password, libpq's rules
-        // read part of the password as a port.
-        let port = parse_port(&decode_str(port_text, "port")?).ok_or_else(|| {
-            ConfigError::invalid_hidden(
-                "port",
-                "a port in the URL is not an integer from 1 to 65535",
-            )
-        })?;
-        ports.push((port, !port_text.is_empty()));
 
         match rest.strip_prefix(',') {
             Some(after) => rest = after,
             None => break,
         }
+        hosts.push(',');
+        ports.push(',');
     }
-    // libpq keeps the lists only if their comma-joined text is non-empty.
-    if hosts.len() > 1 || hosts.first().is_some_and(|h| !h.is_empty()) {
-        config.hosts = Some(hosts);
+    // libpq keeps each list only if its text is not empty.
+    if !hosts.is_empty() {
+        params.set("host", decode(&hosts, "host")?, true)?;
     }
-    if ports.len() > 1 || ports.first().is_some_and(|(_, given)| *given) {
-        config.ports = Some(ports.into_iter().map(|(p, _)| p).collect());
+    // The port text is not echoed: with an unencoded '/' in a password, libpq's rules read
+    // part of the password as a port.
+    if !ports.is_empty() {
+        params.set("port", decode(&ports, "port")?, false)?;
     }
     Ok(rest)
 }
 
 /// `key=value&key2=value2`, as `conninfo_uri_parse_params`.
-fn parse_query(config: &mut Config, query: &str) -> Result<(), ConfigError> {
-    for item in query.split('&').filter(|item| !item.is_empty()) {
+fn parse_query(params: &mut Params, query: &str) -> Result<(), ConfigError> {
+    if query.is_empty() {
+        return Ok(());
+    }
+    // libpq: one '&' may end the query; any other empty parameter lacks its '='.
+    let query = query.strip_suffix('&').filter(|q| !q.is_empty()).unwrap_or(query);
+    for item in query.split('&') {
         let Some((key, value)) = item.split_once('=') else {
             let what = "a query parameter has no \"=\"";
             return Err(ConfigError::url(None, what));
         };
-        let key = decode_str(key, "query").map_err(|_| {
-            ConfigError::url(None, "a query parameter name is not validly percent-encoded")
-        })?;
+        let key = decode(key, "query").ok().and_then(|k| String::from_utf8(k).ok());
+        let Some(key) = key else {
+            let what = "a query parameter name is not validly percent-encoded";
+            return Err(ConfigError::url(None, what));
+        };
         if value.contains('=') {
             return Err(ConfigError::url(Some(&key), "extra \"=\" in a query parameter"));
         }
-        if key == "password" {
-            config.password = Some(decode(value, "password")?);
-            continue;
-        }
-        let value = decode_str(value, &key)?;
+        let value = decode(value, &key)?;
         // libpq's JDBC-compatible alias.
         if key == "ssl" {
-            if value != "true" {
+            if value != b"true" {
+                let value = String::from_utf8_lossy(&value);
                 let expected = "\"true\" (an alias for sslmode=require)";
                 return Err(ConfigError::invalid("ssl", &value, expected));
             }
-            config.apply("sslmode", "require")?;
+            params.set("sslmode", b"require".to_vec(), true)?;
             continue;
         }
-        config.apply(&key, &value)?;
+        params.set(&key, value, true)?;
     }
     Ok(())
 }
 
-/// Percent-decodes a URL part; `part` names it in errors (the text never appears).
+/// Percent-decodes a URL part, as libpq 18's `conninfo_uri_decode`: spaces around the part
+/// are dropped, a space inside it is an error (it must be written `%20`), and so are a
+/// malformed escape and `%00`. `part` names the part in errors (the text never appears).
 fn decode(s: &str, part: &str) -> Result<Vec<u8>, ConfigError> {
+    let s = s.trim_matches(' ');
+    if s.contains(' ') {
+        return Err(ConfigError::url(Some(part), "a space must be percent-encoded (%20)"));
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -233,10 +298,4 @@ fn decode(s: &str, part: &str) -> Result<Vec<u8>, ConfigError> {
         i += 3;
     }
     Ok(out)
-}
-
-/// [`decode`], then UTF-8.
-fn decode_str(s: &str, part: &str) -> Result<String, ConfigError> {
-    String::from_utf8(decode(s, part)?)
-        .map_err(|_| ConfigError::url(Some(part), "not UTF-8 after percent-decoding"))
 }

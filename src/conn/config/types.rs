@@ -158,7 +158,8 @@ impl SslRootCert {
 ///
 /// Either a list of accepted methods (`scram-sha-256,none`) or a list of refused ones, each
 /// prefixed with `!` (`!password,!md5`); the two cannot be mixed. `none` stands for a server
-/// that asks for no authentication at all. The default accepts everything.
+/// that asks for no authentication at all. The default accepts everything. libpq 18's
+/// `oauth` is refused: pgtusk does not implement OAuth.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequireAuth {
     /// One bit per method, in [`RequireAuth::METHODS`] order.

@@ -112,4 +112,52 @@ fn set_param_matches_the_string_forms() {
     c.set_param("host", "a,b").unwrap().set_param("sslmode", "require").unwrap();
     assert_eq!(c, parse("host=a,b sslmode=require"));
     assert!(c.set_param("nope", "x").is_err());
+    c.set_param("requiressl", "0").unwrap();
+    assert_eq!(c.get_ssl_mode(), SslMode::Prefer);
+}
+
+/// Cases checked against libpq 18's `PQconninfoParse` (and, for values, its connection code).
+#[test]
+fn conninfo_as_libpq_reads_it() {
+    let cases: Vec<(&str, Config)> = vec![
+        // Only the last value counts, so an invalid one that is replaced is no error.
+        ("sslmode=bogus sslmode=require", build(|c| _ = c.ssl_mode(SslMode::Require))),
+        ("port=abc port=5432", build(|c| _ = c.port(5432))),
+        ("connect_timeout=soon connect_timeout='10'", {
+            build(|c| _ = c.connect_timeout(Duration::from_secs(10)))
+        }),
+        // libpq's old `requiressl`: "1..." is sslmode=require, anything else prefer, and it
+        // takes its place among the sslmode settings.
+        ("requiressl=1", build(|c| _ = c.ssl_mode(SslMode::Require))),
+        ("requiressl=10", build(|c| _ = c.ssl_mode(SslMode::Require))),
+        ("requiressl=0", build(|c| _ = c.ssl_mode(SslMode::Prefer))),
+        ("requiressl=yes", build(|c| _ = c.ssl_mode(SslMode::Prefer))),
+        ("requiressl=''", build(|c| _ = c.ssl_mode(SslMode::Prefer))),
+        ("sslmode=disable requiressl=1", build(|c| _ = c.ssl_mode(SslMode::Require))),
+        ("requiressl=1 sslmode=disable", build(|c| _ = c.ssl_mode(SslMode::Disable))),
+        // Integers: blanks are C's (a vertical tab is one), the range is C's 32-bit int.
+        ("connect_timeout='\u{b}10\u{b}'", {
+            build(|c| _ = c.connect_timeout(Duration::from_secs(10)))
+        }),
+        ("connect_timeout=2147483647", {
+            build(|c| _ = c.connect_timeout(Duration::from_secs(2_147_483_647)))
+        }),
+        ("keepalives_count=2147483647", build(|c| _ = c.keepalives_count(2_147_483_647))),
+    ];
+    for (s, want) in cases {
+        assert_eq!(parse(s), want, "{s:?}");
+    }
+    // libpq refuses these when it connects.
+    for s in [
+        "port=5432\u{a0}",
+        "connect_timeout=10\u{a0}",
+        "connect_timeout=2147483648",
+        "connect_timeout=-2147483649",
+        "keepalives=99999999999",
+        "keepalives_idle=2147483648",
+        "keepalives_count=2147483648",
+    ] {
+        let key = s.split('=').next();
+        assert_eq!(super::parse_err(s).key(), key, "{s:?}");
+    }
 }

@@ -133,6 +133,15 @@ fn url_errors() {
     // Malformed escapes in the user info name the part, never the text.
     check("postgresql://u:hunter2%zz@h", InvalidUrl, Some("password"), &["percent"]);
     check("postgresql://u%zz:hunter2@h", InvalidUrl, Some("user"), &["percent"]);
+    // libpq 18: a space inside a URL part must be written %20; one in the password is not
+    // echoed either.
+    check(&format!("postgresql://u:{PW} x@h"), InvalidUrl, Some("password"), &["%20"]);
+    check(&format!("postgresql://u:{PW}@h1 ,h2"), InvalidUrl, Some("host"), &["%20"]);
+    check(&format!("postgresql://u:{PW}@h?user=a b"), InvalidUrl, Some("user"), &["%20"]);
+    // libpq: only a last '&' may be empty.
+    for tail in ["?&sslmode=require", "?sslmode=require&&user=x", "?&", "?user=x&&"] {
+        check(&format!("postgresql://u:{PW}@h{tail}"), InvalidUrl, None, &["\"=\""]);
+    }
     // libpq reads "u:hunt" as host "u", port "hunt" when the password has a raw '/'.
     let err = parse_err("postgresql://u:hunt/er2@h/db");
     assert_eq!(err.key(), Some("port"));
@@ -170,6 +179,18 @@ fn env_errors_name_the_variable() {
         assert!(!msg.contains(PW) && !msg.contains("other-secret"), "{msg}");
         assert_eq!(config, before, "apply_env must leave the config unchanged on error");
     }
+}
+
+#[test]
+fn libpq_keys_pgtusk_does_not_support() {
+    for key in ["service", "sslcrl", "sslpassword", "krbsrvname", "replication", "oauth_issuer"] {
+        for input in [format!("{key}=x password={PW}"), format!("postgresql://h?{key}=x")] {
+            check(&input, UnknownParameter, Some(key), &["not supported by pgtusk"]);
+        }
+    }
+    check(&format!("password={PW} foo=x"), UnknownParameter, Some("foo"), &["unknown"]);
+    // Unknown names are refused as soon as they are met, like syntax errors.
+    check(&format!("foo=x sslmode=bogus password={PW}"), UnknownParameter, Some("foo"), &[]);
 }
 
 #[test]

@@ -136,6 +136,52 @@ fn every_query_parameter() {
     assert!(!c.get_read_batching());
 }
 
+/// Cases checked against libpq 18's `PQconninfoParse`.
+#[test]
+fn urls_as_libpq_reads_them() {
+    let cases: Vec<(&str, Config)> = vec![
+        // The host and port lists are decoded whole: an encoded comma separates entries.
+        (
+            "postgresql://a%2Cb:1%2C2/db",
+            build(|c| _ = c.host("a").host("b").port(1).port(2).dbname("db")),
+        ),
+        ("postgresql://[a,b]:7", build(|c| _ = c.host("a").host("b").port(7))),
+        ("postgresql:///?host=a%2Cb&port=1", build(|c| _ = c.host("a").host("b").port(1))),
+        // Spaces around a part are dropped (libpq 18), even down to an empty value.
+        ("postgresql:// h /db", build(|c| _ = c.host("h").dbname("db"))),
+        ("postgresql://[ ::1 ]: 5433 ", build(|c| _ = c.host("::1").port(5433))),
+        ("postgresql://h/ db ", build(|c| _ = c.host("h").dbname("db"))),
+        ("postgresql://h/ ", build(|c| _ = c.host("h").dbname(""))),
+        ("postgresql:// @h", build(|c| _ = c.host("h").user(""))),
+        ("postgresql://u:%20@h", build(|c| _ = c.host("h").user("u").password(" "))),
+        (
+            "postgresql://h?  user = app & port  = 6432 ",
+            build(|c| _ = c.host("h").user("app").port(6432)),
+        ),
+        ("postgresql://h?user=%20a%20b%20", build(|c| _ = c.host("h").user(" a b "))),
+        // Only the last value counts, so an invalid one that is replaced is no error.
+        ("postgresql://h:abc/db?port=5432", build(|c| _ = c.host("h").port(5432).dbname("db"))),
+        ("postgresql://h/d%FF?dbname=x", build(|c| _ = c.host("h").dbname("x"))),
+        ("postgresql://h?sslmode=bogus&sslmode=disable", {
+            build(|c| _ = c.host("h").ssl_mode(SslMode::Disable))
+        }),
+        // libpq's old `requiressl`, rewritten as `sslmode` where it stands.
+        ("postgresql://h?requiressl=1", build(|c| _ = c.host("h").ssl_mode(SslMode::Require))),
+        ("postgresql://h?requiressl=%30", build(|c| _ = c.host("h").ssl_mode(SslMode::Prefer))),
+        ("postgresql://h?sslmode=disable&requiressl=1", {
+            build(|c| _ = c.host("h").ssl_mode(SslMode::Require))
+        }),
+        ("postgresql://h?requiressl=1&sslmode=disable", {
+            build(|c| _ = c.host("h").ssl_mode(SslMode::Disable))
+        }),
+        // One '&' may end the query.
+        ("postgresql://h?user=u&", build(|c| _ = c.host("h").user("u"))),
+    ];
+    for (url, want) in cases {
+        assert_eq!(parse(url), want, "{url}");
+    }
+}
+
 #[test]
 fn url_and_conninfo_agree() {
     let pairs = [
