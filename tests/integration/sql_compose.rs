@@ -3,7 +3,7 @@
 
 use pgtusk::sql::{Composable, Identifier, Literal, Placeholder, Sql};
 
-use crate::common::{dual_test, unique};
+use crate::common::{XorShift, dual_test, seed, unique};
 
 dual_test! {
     /// CREATE TABLE / INSERT / SELECT through composed SQL with names that need quoting.
@@ -95,5 +95,51 @@ dual_test! {
         let row = aw!(conn.query_one(&q, ())).unwrap();
         assert!(row.get::<_, bool>(0) && !row.get::<_, bool>(1));
         assert_eq!(row.get::<_, Option<i32>>(2), None);
+    }
+}
+
+/// A random string of up to `max` characters, drawn mostly from the ones quoting has to care
+/// about: both quotes, backslashes, `$`, comment starts, blanks and control characters,
+/// letters of both cases, and characters outside ASCII (two, three and four UTF-8 bytes).
+fn awkward_string(rng: &mut XorShift, max: u64) -> String {
+    const PICKS: &[char] =
+        &['\'', '"', '\\', '$', '-', '/', '*', ' ', '\t', '\n', '\r', 'a', 'Z', '0', '_', ';'];
+    let len = rng.below(max + 1);
+    (0..len)
+        .map(|_| match rng.below(10) {
+            0..=5 => PICKS[rng.below(PICKS.len() as u64) as usize],
+            6 => char::from(1 + rng.below(31) as u8), // a control character (no NUL)
+            7 => ['é', 'ß', 'Ω', 'Ж'][rng.below(4) as usize],
+            8 => ['日', '€', '\u{2028}', '\u{feff}'][rng.below(4) as usize],
+            _ => ['🦀', '\u{10ffff}', '𝔘'][rng.below(3) as usize],
+        })
+        .collect()
+}
+
+dual_test! {
+    /// Random awkward strings survive as literals (with standard_conforming_strings on and
+    /// off) and as identifiers (a column alias the server hands back as written).
+    fn random_literals_and_identifiers_round_trip(t) {
+        let mut conn = aw!(Conn::connect(&t.url)).unwrap();
+        let mut rng = XorShift::new(seed(0x5eed_5a1e));
+        for scs in ["on", "off"] {
+            aw!(conn.batch_execute(&format!("SET standard_conforming_strings = {scs}"))).unwrap();
+            for _ in 0..200 {
+                let s = awkward_string(&mut rng, 12);
+                // At most 32 bytes: the server would cut a longer name at 63.
+                let name = awkward_string(&mut rng, 8);
+                let q = Sql::new("SELECT {}::text AS {}")
+                    .format(&[&Literal::new(s.as_str()), &Identifier::new(name.as_str())]);
+                let Ok(q) = q else {
+                    assert!(name.is_empty(), "{}: {name:?} refused", t.label);
+                    continue;
+                };
+                let row = aw!(conn.query_one(&q, ())).unwrap_or_else(|e| {
+                    panic!("{}: scs={scs}: {}: {e}", t.label, q.as_str())
+                });
+                assert_eq!(row.get::<_, &str>(0), s, "{}: scs={scs}: {}", t.label, q.as_str());
+                assert_eq!(row.columns()[0].name(), name, "{}: {}", t.label, q.as_str());
+            }
+        }
     }
 }
