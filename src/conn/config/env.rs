@@ -3,11 +3,26 @@
 //! The environment is read through a function the caller passes, so tests (and embedders
 //! with their own notion of an environment) never touch the process environment.
 //!
+//! As in libpq, a variable applies only to a parameter that is still unset, and the deprecated
+//! `PGREQUIRESSL` (a value starting with `1`) stands for `sslmode=require` when neither the
+//! string nor `PGSSLMODE` gives an `sslmode`; any other value of it is ignored.
+//!
 //! One deliberate difference from libpq: an environment variable set to the empty string is
-//! treated as unset (libpq would take `PGSSLMODE=` as an invalid `sslmode`).
+//! treated as unset. For most variables libpq does the same in effect (an empty `PGHOST`,
+//! `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, `PGPASSFILE`, ... means the default), but it
+//! takes an empty `PGSSLMODE`, `PGSSLNEGOTIATION`, `PGCHANNELBINDING`, `PGTARGETSESSIONATTRS`,
+//! `PGLOADBALANCEHOSTS`, `PGMINPROTOCOLVERSION` or `PGMAXPROTOCOLVERSION` as an invalid value
+//! and fails, and an empty `PGCONNECT_TIMEOUT` as an invalid integer once it reaches a server.
+//!
+//! libpq's other variables are not read: those of parameters pgtusk does not support
+//! (`PGSERVICE`, `PGSERVICEFILE`, `PGSYSCONFDIR`, `PGGSSENCMODE`, `PGGSSLIB`, `PGKRBSRVNAME`,
+//! `PGGSSDELEGATION`, `PGREQUIREPEER`, `PGSSLCERTMODE`, `PGSSLCRL`, `PGSSLCRLDIR`, `PGSSLSNI`,
+//! `PGSSLCOMPRESSION`, `PGSSLMINPROTOCOLVERSION`, `PGSSLMAXPROTOCOLVERSION`), `PGCLIENTENCODING`
+//! (pgtusk always speaks UTF8), and `PGDATESTYLE`, `PGTZ` and `PGGEQO`, which libpq sends as
+//! startup parameters.
 
-use super::Config;
 use super::error::ConfigError;
+use super::{Config, SslMode};
 
 /// The port used when none is given: 5432.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -53,11 +68,15 @@ pub(super) const ENV_VARS: &[(&str, &str)] = &[
     ("PGMAXPROTOCOLVERSION", "max_protocol_version"),
 ];
 
+/// libpq's deprecated variable for `sslmode=require`, read after [`ENV_VARS`].
+const REQUIRESSL_VAR: &str = "PGREQUIRESSL";
+
 impl Config {
     /// Fills every parameter that is still unset from its `PG*` environment variable
-    /// (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`, ...), read through `env`.
-    /// A parameter set explicitly, even to an empty value, keeps its value. The config is
-    /// left unchanged on error.
+    /// (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`, ...), read through `env`;
+    /// then, if `sslmode` is still unset, `PGREQUIRESSL=1` sets it to `require`. A parameter
+    /// set explicitly, even to an empty value, keeps its value; a variable set to the empty
+    /// string counts as unset. The config is left unchanged on error.
     ///
     /// ```
     /// use pgtusk::conn::config::Config;
@@ -89,9 +108,20 @@ impl Config {
                 _ => {}
             }
         }
+        next.apply_requiressl_env(&env);
         next.check(false)?;
         *self = next;
         Ok(())
+    }
+
+    /// libpq's `PGREQUIRESSL`: a value starting with `1` means `sslmode=require` when no
+    /// `sslmode` is set (libpq ignores any other value, so `sslrootcert=system` can still make
+    /// the default `verify-full`).
+    fn apply_requiressl_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+        let on = env(REQUIRESSL_VAR).is_some_and(|value| value.starts_with('1'));
+        if on && self.ssl_mode.is_none() {
+            self.ssl_mode = Some(SslMode::Require);
+        }
     }
 
     /// Parses a connection string (URL or `key=value`; may be empty) and fills the rest from

@@ -34,6 +34,16 @@
 //!   part that percent-decodes to something other than UTF-8 is refused (but for the
 //!   password, which is bytes).
 //! - `keepalives` (like pgtusk's booleans) also takes `true`/`false`, `on`/`off`, `yes`/`no`.
+//! - `max_protocol_version` defaults to 3.2, the newest pgtusk speaks, where libpq 18 asks for
+//!   3.0; a server that refuses 3.2 without negotiating is tried again with 3.0.
+//! - An environment variable set to the empty string counts as unset ([`Config::apply_env`]),
+//!   where libpq refuses an empty `PGSSLMODE`, `PGSSLNEGOTIATION`, `PGCHANNELBINDING`,
+//!   `PGTARGETSESSIONATTRS`, `PGLOADBALANCEHOSTS`, `PGMINPROTOCOLVERSION`,
+//!   `PGMAXPROTOCOLVERSION` or `PGCONNECT_TIMEOUT`; for the other variables the empty value
+//!   means the default in both. The variables of parameters pgtusk does not support
+//!   (`PGSERVICE`, `PGGSSENCMODE`, `PGREQUIREPEER`, `PGSSLCRL`, `PGCLIENTENCODING`, ...) are
+//!   not read.
+//! - The password file: see [`pgpass`] for the few ways its lookup differs.
 //!
 //! Invariant: no IO here. The environment is read through a function the caller passes in
 //! ([`Config::from_env_and_str`] is the convenience that passes [`std::env::var`]); the
@@ -85,6 +95,10 @@ use crate::protocol::auth::ChannelBinding;
 pub struct Config {
     hosts: Option<Vec<String>>,
     hostaddrs: Option<Vec<Option<IpAddr>>>,
+    /// The `hostaddr` entries as written (empty for an empty entry), beside `hostaddrs`: as in
+    /// libpq, a target given by address only is named by this text, which the password file
+    /// sees (`0:0::1` is not `::1` there).
+    hostaddr_texts: Option<Vec<String>>,
     ports: Option<Vec<u16>>,
     user: Option<String>,
     password: Option<Vec<u8>>,
@@ -149,6 +163,7 @@ impl Config {
     /// and the password file.
     pub fn hostaddr(&mut self, addr: IpAddr) -> &mut Self {
         self.hostaddrs.get_or_insert_with(Vec::new).push(Some(addr));
+        self.hostaddr_texts.get_or_insert_with(Vec::new).push(addr.to_string());
         self
     }
 
@@ -164,7 +179,8 @@ impl Config {
         self
     }
 
-    /// Sets the password. An empty password counts as none, so the password file is read.
+    /// Sets the password. An empty password counts as none, so the password file is read, but
+    /// it still keeps `PGPASSWORD` out (as in libpq).
     pub fn password(&mut self, password: impl AsRef<[u8]>) -> &mut Self {
         self.password = Some(password.as_ref().to_vec());
         self
@@ -354,9 +370,10 @@ impl Config {
         self.user.as_deref()
     }
 
-    /// The password, if set.
+    /// The password, if set to a non-empty value. An empty password counts as none, as in
+    /// libpq: the password file is read.
     pub fn get_password(&self) -> Option<&[u8]> {
-        self.password.as_deref()
+        self.password.as_deref().filter(|p| !p.is_empty())
     }
 
     /// The database name, if set.

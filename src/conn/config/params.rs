@@ -131,7 +131,10 @@ impl Config {
     pub(super) fn apply(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
             "host" => self.hosts = Some(split_list(value).map(str::to_owned).collect()),
-            "hostaddr" => self.hostaddrs = Some(parse_hostaddrs(value)?),
+            "hostaddr" => {
+                self.hostaddrs = Some(parse_hostaddrs(value)?);
+                self.hostaddr_texts = Some(split_list(value).map(str::to_owned).collect());
+            }
             "port" => self.ports = Some(parse_ports(value)?),
             "user" => self.user = Some(value.to_owned()),
             "password" => self.password = Some(value.as_bytes().to_vec()),

@@ -3,12 +3,30 @@
 //! Each line is `hostname:port:database:username:password`; `#` starts a comment line; a
 //! field that is exactly `*` matches anything; `\:` and `\\` stand for `:` and `\`. The first
 //! matching line wins. The host `localhost` also matches a Unix-socket connection to the
-//! default socket directory (or with no host at all). The file is ignored, with a warning,
-//! when it is not a plain file or (on Unix) when its group or others have any access.
+//! default socket directory (or with no host at all); any other socket directory is compared
+//! as written, and a target given by `hostaddr` alone by its address as written. The file is
+//! ignored, with a warning, when it is not a plain file or (on Unix) when its group or others
+//! have any access. It is read only when no password (or an empty one) was given, by the
+//! string, the builder or `PGPASSWORD`.
 //!
 //! [`lookup`] is pure; [`read_password_file`] is the one function of the configuration that
 //! touches the file system, called by the IO layer when no password was given.
 //! See <https://www.postgresql.org/docs/current/libpq-pgpass.html>.
+//!
+//! Differences from libpq, on purpose:
+//! - libpq has one default socket directory, fixed when it is built (`/var/run/postgresql` on
+//!   Debian and its derivatives, `/tmp` upstream), and only that one matches `localhost`.
+//!   pgtusk's default host is both ([`DEFAULT_UNIX_SOCKET_DIRS`]), so both match `localhost`:
+//!   an explicit `host=/tmp` finds the `localhost` lines where Debian's libpq compares `/tmp`.
+//! - The port is matched as a number written in decimal: `port=05432` or `port=' 5432'`
+//!   matches a line's `5432`, where libpq compares the port's text as given.
+//! - A file that is not UTF-8 is ignored with a warning (libpq compares bytes), and a NUL
+//!   byte is an ordinary character (in libpq it cuts the line short and splices the next line
+//!   onto it).
+//! - A warning is handed to the caller ([`PasswordFile::Ignored`]), not printed to the
+//!   standard error.
+//! - With `HOME` unset or empty, libpq looks the home directory up in the user database;
+//!   [`default_path`] reads the environment only and finds no file.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,8 +36,9 @@ use super::env::DEFAULT_UNIX_SOCKET_DIRS;
 
 /// The password for a connection, from the contents of a password file.
 ///
-/// `host` is the host as given (a name, an address, or a socket directory; empty for the
-/// default host), `dbname` and `user` are the resolved names.
+/// `host` is the target's host as given (a name, a socket directory, or for a target given by
+/// `hostaddr` alone the address as written; empty for the default host), `dbname` and `user`
+/// are the resolved names.
 ///
 /// ```
 /// use pgtusk::conn::config::pgpass;
@@ -142,22 +161,37 @@ pub fn read_password_file(path: &Path) -> io::Result<PasswordFile> {
     }
 }
 
-/// libpq's default password file: `$PGPASSFILE`, else `~/.pgpass` (`$HOME/.pgpass`; on
-/// Windows `%APPDATA%\postgresql\pgpass.conf`), read through `env`.
+/// libpq's default password file: `$PGPASSFILE`, else [`home_path`], read through `env`.
 pub fn default_path(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let non_empty = |var: &str| env(var).filter(|v| !v.is_empty());
-    if let Some(file) = non_empty("PGPASSFILE") {
-        return Some(PathBuf::from(file));
-    }
-    if cfg!(windows) {
-        non_empty("APPDATA").map(|dir| PathBuf::from(dir).join("postgresql").join("pgpass.conf"))
-    } else {
-        non_empty("HOME").map(|home| PathBuf::from(home).join(".pgpass"))
+    match non_empty_var(&env, "PGPASSFILE") {
+        Some(file) => Some(PathBuf::from(file)),
+        None => home_path(env),
     }
 }
 
-/// The password file for `config`: its `passfile` if set and non-empty, else
-/// [`default_path`].
+/// The password file in the home directory: `$HOME/.pgpass` (on Windows
+/// `%APPDATA%\postgresql\pgpass.conf`), read through `env`.
+pub fn home_path(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if cfg!(windows) {
+        non_empty_var(&env, "APPDATA")
+            .map(|dir| PathBuf::from(dir).join("postgresql").join("pgpass.conf"))
+    } else {
+        non_empty_var(&env, "HOME").map(|home| PathBuf::from(home).join(".pgpass"))
+    }
+}
+
+/// The password file for `config`: its `passfile` if set and non-empty; [`home_path`] if
+/// `passfile` was set to the empty string (as in libpq, where the empty value keeps
+/// `PGPASSFILE` out); else [`default_path`].
 pub fn path_for(config: &Config, env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    config.get_passfile().map(Path::to_owned).or_else(|| default_path(env))
+    match config.get_passfile() {
+        Some(path) => Some(path.to_owned()),
+        None if config.is_set("passfile") => home_path(env),
+        None => default_path(env),
+    }
+}
+
+/// The value of `var`, if set and non-empty.
+fn non_empty_var(env: impl Fn(&str) -> Option<String>, var: &str) -> Option<String> {
+    env(var).filter(|value| !value.is_empty())
 }

@@ -51,7 +51,8 @@ impl Host {
 #[non_exhaustive]
 pub struct Target {
     /// The host. When `hostaddr` is set this is only the name used for TLS (SNI and
-    /// `verify-full`) and the password file; with no `host` given it is the address itself.
+    /// `verify-full`) and the password file; with no `host` given it is the address itself,
+    /// as written (libpq's `PQhost`: `hostaddr=0:0::1` is named `0:0::1`, not `::1`).
     pub host: Host,
     /// The numeric address to connect to over TCP, without a name lookup.
     pub hostaddr: Option<IpAddr>,
@@ -108,7 +109,7 @@ impl Config {
             };
             match (host, hostaddr) {
                 ("", Some(addr)) => {
-                    let host = Host::Tcp(addr.to_string());
+                    let host = Host::Tcp(self.hostaddr_text(i, addr));
                     targets.push(Target { host, hostaddr, port });
                 }
                 ("", None) => targets.extend(default_hosts().into_iter().map(|host| Target {
@@ -149,6 +150,15 @@ impl Config {
             .or(non_empty(self.get_fallback_application_name()))
             .map(str::to_owned);
         Ok(Resolved { user, dbname, application_name, targets })
+    }
+
+    /// The text of the `i`-th `hostaddr` entry as written, for the address `addr` it holds.
+    fn hostaddr_text(&self, i: usize, addr: IpAddr) -> String {
+        self.hostaddr_texts
+            .as_deref()
+            .and_then(|texts| texts.get(i))
+            .filter(|text| !text.is_empty())
+            .map_or_else(|| addr.to_string(), String::clone)
     }
 }
 

@@ -65,6 +65,7 @@ fn conninfo_strings() {
             build(|c| {
                 c.host("a").host("b");
                 c.hostaddrs = Some(vec![None, Some([10, 0, 0, 1].into())]);
+                c.hostaddr_texts = Some(vec![String::new(), "10.0.0.1".into()]);
             }),
         ),
         // Values.

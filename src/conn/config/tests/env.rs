@@ -144,6 +144,38 @@ fn checks_wait_for_the_environment() {
     assert!(c.apply_env(env_of(&[("PGSSLROOTCERT", "system")])).is_err());
 }
 
+/// libpq 18 reads the deprecated PGREQUIRESSL when sslmode is unset and PGSSLMODE is not set:
+/// a value starting with '1' is `require`, any other is ignored.
+#[test]
+fn pgrequiressl_stands_for_sslmode_require() {
+    let with = |conninfo: &str, pairs: &[(&str, &str)]| {
+        let mut c = parse(conninfo);
+        c.apply_env(env_of(pairs)).map(|()| c.get_ssl_mode())
+    };
+    assert_eq!(with("", &[("PGREQUIRESSL", "1")]).unwrap(), SslMode::Require);
+    assert_eq!(with("", &[("PGREQUIRESSL", "1x")]).unwrap(), SslMode::Require);
+    for ignored in ["0", "yes", "true", "", " 1"] {
+        assert_eq!(with("", &[("PGREQUIRESSL", ignored)]).unwrap(), SslMode::Prefer, "{ignored:?}");
+    }
+    // PGSSLMODE and the string come first.
+    let both = [("PGREQUIRESSL", "1"), ("PGSSLMODE", "disable")];
+    assert_eq!(with("", &both).unwrap(), SslMode::Disable);
+    assert_eq!(with("sslmode=allow", &[("PGREQUIRESSL", "1")]).unwrap(), SslMode::Allow);
+    assert_eq!(with("requiressl=0", &[("PGREQUIRESSL", "1")]).unwrap(), SslMode::Prefer);
+    // `require` is strong enough for sslnegotiation=direct...
+    assert_eq!(with("sslnegotiation=direct", &[("PGREQUIRESSL", "1")]).unwrap(), SslMode::Require);
+    // ...but too weak for sslrootcert=system, which only the default sslmode follows.
+    for (conninfo, env) in [
+        ("sslrootcert=system", &[("PGREQUIRESSL", "1")][..]),
+        ("", &[("PGREQUIRESSL", "1"), ("PGSSLROOTCERT", "system")][..]),
+    ] {
+        let err = with(conninfo, env).unwrap_err();
+        assert_eq!((err.kind(), err.key()), (ConfigErrorKind::Conflict, Some("sslmode")));
+    }
+    let ignored = [("PGREQUIRESSL", "0"), ("PGSSLROOTCERT", "system")];
+    assert_eq!(with("", &ignored).unwrap(), SslMode::VerifyFull);
+}
+
 #[test]
 fn from_env_and_str_parses_first() {
     // The process environment is not controlled here: only check that parse errors surface

@@ -95,8 +95,73 @@ fn default_paths() {
     assert_eq!(pgpass::default_path(env(&[])), None);
     let config: Config = "passfile=/conf/pass".parse().unwrap();
     assert_eq!(pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])), Some("/conf/pass".into()));
-    let config: Config = "passfile=''".parse().unwrap();
-    assert_eq!(pgpass::path_for(&config, env(&[("PGPASSFILE", "/x")])), Some("/x".into()));
+    assert_eq!(pgpass::path_for(&Config::new(), env(&[("PGPASSFILE", "/x")])), Some("/x".into()));
+}
+
+/// libpq 18: `passfile=''` in the string keeps `PGPASSFILE` out (the parameter is set) and
+/// then means the default file, `~/.pgpass`.
+#[cfg(unix)]
+#[test]
+fn empty_passfile_means_the_home_file_not_pgpassfile() {
+    let env = |var: &str| match var {
+        "PGPASSFILE" => Some("/x/pass".to_owned()),
+        "HOME" => Some("/home/u".to_owned()),
+        _ => None,
+    };
+    let mut config: Config = "passfile=''".parse().unwrap();
+    config.apply_env(env).unwrap();
+    assert_eq!(config.get_passfile(), None);
+    assert_eq!(pgpass::path_for(&config, env), Some("/home/u/.pgpass".into()));
+    assert_eq!(pgpass::path_for(&config, |_| None), None);
+    assert_eq!(pgpass::home_path(env), Some("/home/u/.pgpass".into()));
+    // Unset, the parameter takes PGPASSFILE, whether or not the environment was applied.
+    let mut config = Config::new();
+    assert_eq!(pgpass::path_for(&config, env), Some("/x/pass".into()));
+    config.apply_env(env).unwrap();
+    assert_eq!(config.get_passfile(), Some("/x/pass".as_ref()));
+    // An empty PGPASSFILE is no file: the home one.
+    let empty = |var: &str| if var == "HOME" { Some("/h".to_owned()) } else { Some(String::new()) };
+    assert_eq!(pgpass::path_for(&Config::new(), empty), Some("/h/.pgpass".into()));
+}
+
+/// libpq 18: an empty password (in the string, or from the builder) counts as none, so the
+/// password file is read; it still keeps PGPASSWORD out.
+#[test]
+fn empty_password_reads_the_file() {
+    let mut config: Config = "password=''".parse().unwrap();
+    config.apply_env(|var| (var == "PGPASSWORD").then(|| "envpw".to_owned())).unwrap();
+    assert_eq!(config.get_password(), None);
+    let mut config = Config::new();
+    config.password("");
+    assert_eq!(config.get_password(), None);
+    config.password("pw");
+    assert_eq!(config.get_password(), Some(&b"pw"[..]));
+    // An empty PGPASSWORD is no password either.
+    let mut config = Config::new();
+    config.apply_env(|var| (var == "PGPASSWORD").then(String::new)).unwrap();
+    assert_eq!(config.get_password(), None);
+}
+
+/// libpq 18 looks a target given by `hostaddr` alone up by the address as written: `0:0::1`
+/// finds a `0\:0\:...` line, not a `::1` one.
+#[test]
+fn hostaddr_is_looked_up_as_written() {
+    let file = "::1:*:*:*:short\n0\\:0\\:0\\:0\\:0\\:0\\:0\\:1:*:*:*:long\n\
+                ::FFFF\\:127.0.0.1:*:*:*:upper\n*:*:*:*:other\n";
+    let cases = [
+        ("hostaddr=0:0:0:0:0:0:0:1", "long"),
+        ("hostaddr=::1", "short"),
+        ("hostaddr=::FFFF:127.0.0.1", "upper"),
+        ("hostaddr=::ffff:127.0.0.1", "other"),
+        // With a host, the host is the name.
+        ("host=::1 hostaddr=0:0:0:0:0:0:0:1", "short"),
+    ];
+    for (s, want) in cases {
+        let config: Config = s.parse().unwrap();
+        let target = &config.targets().unwrap()[0];
+        let got = lookup(file, &target.host.name(), target.port, "d", "u");
+        assert_eq!(got.as_deref(), Some(want), "{s}");
+    }
 }
 
 #[cfg(unix)]

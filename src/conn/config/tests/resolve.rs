@@ -119,6 +119,35 @@ fn targets_expand_hosts() {
     assert_eq!(with_addr(Host::Unix("/tmp".into()), "::1", 5).socket_path(), None);
 }
 
+/// libpq 18 names a target given by `hostaddr` alone by the address as written (`PQhost`),
+/// which is what its password file lookup sees; the address itself is the same.
+#[test]
+fn hostaddr_targets_keep_the_text_as_written() {
+    let v6 = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+    let c = parse("hostaddr=0:0:0:0:0:0:0:1,::FFFF:127.0.0.1,10.0.0.1 port=1");
+    let hosts: Vec<(Host, Option<IpAddr>)> =
+        c.targets().unwrap().into_iter().map(|t| (t.host, t.hostaddr)).collect();
+    assert_eq!(
+        hosts,
+        [
+            (Host::Tcp("0:0:0:0:0:0:0:1".into()), v6("::1")),
+            (Host::Tcp("::FFFF:127.0.0.1".into()), v6("::ffff:127.0.0.1")),
+            (Host::Tcp("10.0.0.1".into()), v6("10.0.0.1")),
+        ]
+    );
+    assert_eq!(c.get_hostaddrs(), [v6("::1"), v6("::ffff:127.0.0.1"), v6("10.0.0.1")]);
+    // From PGHOSTADDR too, next to an empty entry and a host.
+    let mut c = parse("host=,db port=1");
+    c.apply_env(|var| (var == "PGHOSTADDR").then(|| "0:0::1,".to_owned())).unwrap();
+    let targets = c.targets().unwrap();
+    assert_eq!(targets[0].host, Host::Tcp("0:0::1".into()));
+    assert_eq!(targets[1], tcp("db", 1));
+    // The builder's addresses are written in the standard form.
+    let mut c = Config::new();
+    c.hostaddr("0:0::1".parse().unwrap());
+    assert_eq!(c.targets().unwrap()[0].host, Host::Tcp("::1".into()));
+}
+
 #[test]
 fn resolve_user_dbname_and_application_name() {
     let r = parse("user=u").resolve(Some("os")).unwrap();
