@@ -97,18 +97,31 @@ pub fn python_cases() -> Vec<Case> {
     ]
 }
 
-// ----- pgbench: the ceilings of W1, W2 and W7 ------------------------------------------------
+// ----- pgbench: the ceilings of W1, W2, W6 and W7 --------------------------------------------
 
-/// Runs pgbench (`-n -M prepared -j 1`) with `script`, `clients` clients and `tx`
+/// How pgbench sends its statements (`-M`): `prepared` (each statement prepared once per
+/// connection, then Bind/Execute/Sync), `extended` (unnamed Parse/Bind/Execute/Sync each
+/// time: one round trip, nothing kept).
+#[derive(Clone, Copy)]
+enum Mode {
+    Prepared,
+    Extended,
+}
+
+/// Runs pgbench (`-n -j 1`, protocol `mode`) with `script`, `clients` clients and `tx`
 /// transactions each, and measures it as a child ([`run_measured`]: the wall time includes
 /// pgbench's start and its connections, a few ms).
-fn pgbench(url: &str, script: &str, clients: u64, tx: u64, ops: u64) -> Result<Sample> {
+fn pgbench(url: &str, mode: Mode, script: &str, clients: u64, tx: u64, ops: u64) -> Result<Sample> {
+    let mode = match mode {
+        Mode::Prepared => "prepared",
+        Mode::Extended => "extended",
+    };
     let exe = server_tool(url, "pgbench")?;
     let file = std::env::temp_dir().join(format!("pgtusk-pgbench-{}.sql", std::process::id()));
     std::fs::write(&file, script)?;
     let run = run_measured(
         Command::new(&exe)
-            .args(["-n", "-M", "prepared", "-j", "1", "-c", &clients.to_string()])
+            .args(["-n", "-M", mode, "-j", "1", "-c", &clients.to_string()])
             .args(["-t", &tx.to_string(), "-f"])
             .arg(&file)
             .arg(url),
@@ -134,6 +147,19 @@ const PIPELINE_BATCH: u64 = 1_000;
 pub const PGBENCH_POINT: &str = "pgbench -M prepared (libpq, C)";
 pub const PGBENCH_PIPELINE: &str = "pgbench \\startpipeline (1,000 INSERTs per Sync)";
 pub const PGBENCH_POOL: &str = "pgbench -c 32 -j 1 (32 connections)";
+pub const PGBENCH_MANY: &str = "pgbench -M prepared, 10 statements (libpq, C)";
+pub const PGBENCH_MANY_UNPREPARED: &str = "pgbench -M extended, 10 statements (libpq, C)";
+
+/// W6's ten statements as one pgbench transaction (`SELECT :i::int8 + k`, k = 0..9): `ops`
+/// executions are `ops / 10` transactions.
+fn pgbench_many(url: &str, mode: Mode, ops: u64) -> Result<Sample> {
+    let mut script = String::from("\\set i random(1, 1000000)\n");
+    for k in 0..10 {
+        script.push_str(&format!("SELECT :i::int8 + {k};\n"));
+    }
+    let tx = ops / 10;
+    pgbench(url, mode, &script, 1, tx, tx * 10)
+}
 
 pub fn pgbench_cases() -> Vec<Case> {
     vec![
@@ -142,7 +168,8 @@ pub fn pgbench_cases() -> Vec<Case> {
             driver: PGBENCH_POINT,
             unit: "query",
             run: |url, ops| {
-                pgbench(url, "\\set i random(1, 1000000)\nSELECT :i::int4;\n", 1, ops, ops)
+                let script = "\\set i random(1, 1000000)\nSELECT :i::int4;\n";
+                pgbench(url, Mode::Prepared, script, 1, ops, ops)
             },
         },
         Case {
@@ -162,7 +189,7 @@ pub fn pgbench_cases() -> Vec<Case> {
                 }
                 script.push_str("\\endpipeline\n");
                 let tx = ops / batch;
-                pgbench(url, &script, 1, tx, tx * batch)
+                pgbench(url, Mode::Prepared, &script, 1, tx, tx * batch)
             },
         },
         Case {
@@ -173,12 +200,25 @@ pub fn pgbench_cases() -> Vec<Case> {
                 let tx = ops.div_ceil(TASKS);
                 pgbench(
                     url,
+                    Mode::Prepared,
                     "\\set i random(1, 1000000)\nSELECT :i::int4;\n",
                     TASKS,
                     tx,
                     tx * TASKS,
                 )
             },
+        },
+        Case {
+            workload: "many_stmts",
+            driver: PGBENCH_MANY,
+            unit: "exec",
+            run: |url, ops| pgbench_many(url, Mode::Prepared, ops),
+        },
+        Case {
+            workload: "many_stmts_unprepared",
+            driver: PGBENCH_MANY_UNPREPARED,
+            unit: "exec",
+            run: |url, ops| pgbench_many(url, Mode::Extended, ops),
         },
     ]
 }
