@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::conn::config::{Config, Target};
+use crate::conn::{Attempt, ConnectPlan, StartupConfig};
 use crate::error::{DbError, Error, ErrorKind};
 use crate::protocol::backend::{ErrorFields, NotificationResponse};
 
@@ -83,6 +84,20 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
         Error::new(ErrorKind::Io, format!("the operating system gave no random bytes: {e}"))
     })?;
     Ok(out)
+}
+
+/// The startup parameters of `attempt`, with a fresh SCRAM nonce
+/// ([`ConnectPlan::startup_config`], which reads the password file when no password was
+/// given). A warning it leaves (a password file ignored for its permissions) goes to the log.
+pub(crate) fn startup_config(
+    plan: &mut ConnectPlan,
+    attempt: &Attempt,
+) -> Result<StartupConfig, Error> {
+    let startup = plan.startup_config(attempt, random_bytes::<18>()?);
+    for warning in plan.take_warnings() {
+        log::warn!(target: "pgtusk", "{warning}");
+    }
+    Ok(startup)
 }
 
 /// A random seed for host shuffling.

@@ -25,9 +25,6 @@ impl Connection {
     pub fn connect_config(config: &Config) -> Result<Self, Error> {
         let mut plan =
             ConnectPlan::new(config, driver::os_user().as_deref(), driver::random_seed())?;
-        for w in plan.take_warnings() {
-            log::warn!(target: "pgtusk", "{w}");
-        }
         while let Some(attempt) = plan.next_attempt() {
             let deadline = config.get_connect_timeout().map(|t| Instant::now() + t);
             match try_attempt(&mut plan, &attempt, deadline) {
@@ -53,8 +50,7 @@ fn try_attempt(
     deadline: Option<Instant>,
 ) -> Result<Connection, AttemptError> {
     plan.precheck(attempt).map_err(|e| (e, None, false))?;
-    let nonce = driver::random_bytes::<18>().map_err(|e| (e, None, false))?;
-    let startup = plan.startup_config(attempt, nonce);
+    let startup = driver::startup_config(plan, attempt).map_err(|e| (e, None, false))?;
     let config = plan.config();
     let stream = open_socket(&attempt.target, config, deadline).map_err(|e| (e, None, false))?;
     let mut core = ConnectionCore::new(startup).map_err(|e| (e, None, false))?;

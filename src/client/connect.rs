@@ -28,9 +28,6 @@ impl Config {
     /// `target_session_attrs`.
     pub async fn connect(&self) -> Result<Connection, Error> {
         let mut plan = ConnectPlan::new(self, driver::os_user().as_deref(), driver::random_seed())?;
-        for w in plan.take_warnings() {
-            log::warn!(target: "pgtusk", "{w}");
-        }
         while let Some(attempt) = plan.next_attempt() {
             let result = match self.get_connect_timeout() {
                 Some(limit) => {
@@ -70,8 +67,7 @@ async fn try_attempt(
     attempt: &Attempt,
 ) -> Result<Connection, AttemptError> {
     plan.precheck(attempt).map_err(|e| (e, None, false))?;
-    let nonce = driver::random_bytes::<18>().map_err(|e| (e, None, false))?;
-    let startup = plan.startup_config(attempt, nonce);
+    let startup = driver::startup_config(plan, attempt).map_err(|e| (e, None, false))?;
     let config = plan.config();
     let stream = open_socket(&attempt.target, config).await.map_err(|e| (e, None, false))?;
     let mut core = ConnectionCore::new(startup).map_err(|e| (e, None, false))?;

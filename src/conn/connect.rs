@@ -186,7 +186,8 @@ impl ConnectPlan {
         }
     }
 
-    /// Warnings gathered while planning (an ignored password file...), for the caller to log.
+    /// Warnings left by [`startup_config`](Self::startup_config) (a password file ignored
+    /// for its permissions), for the caller to log after each call.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }

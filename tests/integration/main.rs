@@ -7,6 +7,7 @@ mod cancel_safety;
 mod client;
 mod copy;
 mod errors;
+mod passfile;
 mod pgbouncer;
 mod pipeline;
 mod pipeline_scenarios;
