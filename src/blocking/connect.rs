@@ -49,7 +49,6 @@ fn try_attempt(
     attempt: &Attempt,
     deadline: Option<Instant>,
 ) -> Result<Connection, AttemptError> {
-    plan.precheck(attempt).map_err(|e| (e, None, false))?;
     let startup = driver::startup_config(plan, attempt).map_err(|e| (e, None, false))?;
     let config = plan.config();
     let stream = open_socket(&attempt.target, config, deadline).map_err(|e| (e, None, false))?;

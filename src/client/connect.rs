@@ -66,7 +66,6 @@ async fn try_attempt(
     plan: &mut ConnectPlan,
     attempt: &Attempt,
 ) -> Result<Connection, AttemptError> {
-    plan.precheck(attempt).map_err(|e| (e, None, false))?;
     let startup = driver::startup_config(plan, attempt).map_err(|e| (e, None, false))?;
     let config = plan.config();
     let stream = open_socket(&attempt.target, config).await.map_err(|e| (e, None, false))?;

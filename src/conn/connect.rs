@@ -12,8 +12,11 @@
 //!                       (in_hot_standby, default_transaction_read_only); a mismatch -> next target
 //! ```
 //!
-//! libpq does not use TLS over Unix-domain sockets; neither does pgtusk (`sslmode=require` and
-//! stricter refuse a Unix-socket target).
+//! As in libpq, `sslmode` is ignored for a Unix-domain socket: the session there is never
+//! encrypted, whatever `sslmode` says (libpq's documentation: "sslmode is ignored for Unix
+//! domain socket communication"). The traffic does not leave the machine, and the socket
+//! directory's permissions are what vouch for the server; `sslmode=allow` does not retry a
+//! refused socket session with TLS either.
 
 use std::collections::VecDeque;
 
@@ -58,7 +61,17 @@ pub struct ConnectPlan {
 impl ConnectPlan {
     /// Plans the attempts for `config`. `os_user` is the default user name; `shuffle_seed`
     /// orders the hosts when `load_balance_hosts=random` (pass random bits).
+    ///
+    /// # Errors
+    /// A config that resolves to nothing usable, or an sslmode that requires TLS in a build
+    /// without the `rustls` feature (whatever the targets, as libpq built without SSL).
     pub fn new(config: &Config, os_user: Option<&str>, shuffle_seed: u64) -> Result<Self, Error> {
+        if !cfg!(feature = "rustls") && config.get_ssl_mode().requires_tls() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "sslmode requires TLS, but pgtusk was built without the `rustls` feature",
+            ));
+        }
         let resolved = config.resolve(os_user).map_err(config_error)?;
         let mut targets = resolved.targets.clone();
         if config.get_load_balance_hosts() == LoadBalanceHosts::Random {
@@ -80,9 +93,9 @@ impl ConnectPlan {
 
     fn first_attempt(&self, target: Target, any_server: bool) -> Attempt {
         let mode = self.config.get_ssl_mode();
-        let unix = matches!(target.host, Host::Unix(_)) && target.hostaddr.is_none();
+        let unix = is_unix(&target);
         // Without TLS support, `prefer` means plaintext (as libpq built without SSL); modes that
-        // require TLS fail in `precheck`.
+        // require TLS fail in `new`.
         let no_tls_support = !cfg!(feature = "rustls");
         let tls = if unix || no_tls_support || matches!(mode, SslMode::Disable | SslMode::Allow) {
             TlsStart::None
@@ -109,30 +122,6 @@ impl ConnectPlan {
             }
         }
         self.queue.pop_front()
-    }
-
-    /// Checks an attempt before connecting: a Unix-socket target cannot satisfy an sslmode
-    /// that requires TLS.
-    pub fn precheck(&self, attempt: &Attempt) -> Result<(), Error> {
-        if !cfg!(feature = "rustls") && self.config.get_ssl_mode().requires_tls() {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "sslmode requires TLS, but pgtusk was built without the `rustls` feature",
-            ));
-        }
-        let unix =
-            matches!(attempt.target.host, Host::Unix(_)) && attempt.target.hostaddr.is_none();
-        if unix && self.config.get_ssl_mode().requires_tls() {
-            return Err(Error::new(
-                ErrorKind::Tls,
-                format!(
-                    "sslmode={} cannot be satisfied over the Unix socket {}",
-                    self.config.get_ssl_mode(),
-                    attempt.target.host.name()
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// The startup parameters for `attempt`. Reads the password file when the config has no
@@ -202,7 +191,12 @@ impl ConnectPlan {
                 Some(Attempt { protocol: ProtocolVersion::V3_0, ..attempt.clone() })
             } else if !attempt.fallback && server_refused && mode == SslMode::Prefer && tls_used {
                 Some(Attempt { tls: TlsStart::None, fallback: true, ..attempt.clone() })
-            } else if !attempt.fallback && server_refused && mode == SslMode::Allow && !tls_used {
+            } else if !attempt.fallback
+                && server_refused
+                && mode == SslMode::Allow
+                && !tls_used
+                && !is_unix(&attempt.target)
+            {
                 Some(Attempt {
                     tls: TlsStart::SslRequest { required: true },
                     fallback: true,
@@ -280,4 +274,9 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
         let j = (x % (i as u64 + 1)) as usize;
         items.swap(i, j);
     }
+}
+
+/// A target reached through a Unix-domain socket, where `sslmode` does not apply.
+fn is_unix(target: &Target) -> bool {
+    matches!(target.host, Host::Unix(_)) && target.hostaddr.is_none()
 }

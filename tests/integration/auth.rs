@@ -541,14 +541,30 @@ async fn direct_tls_before_17_fails_cleanly() {
     }
 }
 
-/// `sslmode=require` cannot be met over a Unix socket (libpq never uses TLS there).
+/// `sslmode` is ignored over a Unix socket, as in libpq: `require`, `verify-ca` and
+/// `verify-full` connect there without TLS (SCRAM too, through a socket `local` line), async
+/// and blocking. `channel_binding=require` still refuses, having no TLS to bind to.
 #[tokio::test]
-async fn unix_socket_refuses_sslmode_require() {
+async fn unix_socket_ignores_sslmode() {
     for s in servers() {
-        let url = format!("{}&sslmode=require", s.socket_url(roles::SUPERUSER));
+        let root = crate::common::quote_path(s.ca_cert());
+        for (role, mode) in [
+            (roles::SUPERUSER, "require".to_owned()),
+            (roles::SCRAM, format!("verify-ca&sslrootcert={root}")),
+            (roles::SCRAM, format!("verify-full&sslrootcert={root}")),
+        ] {
+            let url = format!("{}&sslmode={mode}", s.socket_url(role));
+            let mut conn = pgtusk::Connection::connect(&url).await.unwrap();
+            assert!(!conn.is_tls(), "pg{} {mode}", s.major());
+            let user: String = conn.query_scalar("SELECT current_user::text", ()).await.unwrap();
+            assert_eq!(user, role);
+            let conn = pgtusk::blocking::Connection::connect(&url).unwrap();
+            assert!(!conn.is_tls(), "pg{} {mode}", s.major());
+        }
+        let url = format!("{}&sslmode=require&channel_binding=require", s.socket_url(roles::SCRAM));
         let err = pgtusk::Connection::connect(&url).await.unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::Tls | ErrorKind::Unsupported), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
         let err = pgtusk::blocking::Connection::connect(&url).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::Tls | ErrorKind::Unsupported), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     }
 }

@@ -59,7 +59,8 @@ keyword_enum! {
     /// libpq's `sslmode`: whether TLS is used and what is verified.
     ///
     /// With `Require`, libpq also verifies the certificate chain when a root certificate file
-    /// is configured (as `VerifyCa` would); the TLS layer implements that rule.
+    /// is configured (as `VerifyCa` would); the TLS layer implements that rule. As in libpq,
+    /// `sslmode` is ignored for a Unix-domain socket: no TLS there, whatever the mode.
     pub enum SslMode for "sslmode" {
         /// Plaintext only.
         Disable = "disable",
