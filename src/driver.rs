@@ -69,12 +69,44 @@ impl fmt::Debug for Notification {
     }
 }
 
-/// The operating-system user name, libpq's default user: `$USER`, then `$LOGNAME`, then
-/// `$USERNAME` (Windows).
+/// The operating-system user name, libpq's default user. libpq asks the user database for
+/// the name of the effective user ID; so does pgtusk on Linux (the ID from `/proc/self`, the
+/// name from `/etc/passwd`), which also covers a container or a service with no `$USER`.
+/// Where that finds nothing (another OS, a user known only to LDAP or the like), `$USER`,
+/// then `$LOGNAME`, then `$USERNAME` (Windows).
 pub(crate) fn os_user() -> Option<String> {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    passwd_user().or_else(|| {
+        ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    })
+}
+
+/// The effective user's name in `/etc/passwd`.
+#[cfg(target_os = "linux")]
+fn passwd_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // A process's /proc directory belongs to its effective user and group (proc(5)).
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    user_of(&passwd, uid).map(str::to_owned)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn passwd_user() -> Option<String> {
+    None
+}
+
+/// The name of user `uid` in the text of a passwd file (`name:password:uid:gid:...` lines);
+/// the first line with that ID wins, as in `getpwuid`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn user_of(passwd: &str, uid: u32) -> Option<&str> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next().filter(|n| !n.is_empty() && !n.starts_with(['#', '+', '-']))?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid).then_some(name)
+    })
 }
 
 /// Random bytes from the operating system.
@@ -197,4 +229,32 @@ pub(crate) fn set_recv_lowat(
         )
     };
     if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwd_lines() {
+        let passwd = "# comment\n+nis::0:0::/:\nroot:x:0:0:root:/root:/bin/bash\n\
+                      broken\ndaemon:x:1:1::/:/usr/sbin/nologin\nalias:x:0:0::/:\n\
+                      app:x:1000:1000:App,,,:/home/app:/bin/sh";
+        assert_eq!(user_of(passwd, 0), Some("root"));
+        assert_eq!(user_of(passwd, 1), Some("daemon"));
+        assert_eq!(user_of(passwd, 1000), Some("app"));
+        assert_eq!(user_of(passwd, 4242), None);
+        assert_eq!(user_of("", 0), None);
+    }
+
+    /// The name found is the one `id -un` (the user database through NSS) gives for this
+    /// process, whatever `$USER` says.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn os_user_is_the_effective_user() {
+        let out = std::process::Command::new("id").arg("-un").output().unwrap();
+        assert!(out.status.success());
+        let id = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(os_user().as_deref(), Some(id.trim()));
+    }
 }
