@@ -752,8 +752,8 @@ fn markdown(
          stream read with `StreamExt::next`.\n\
          - `{LIBPQ_OUT}`: libpq's `PQgetCopyData` loop in C, psql writing to /dev/null; its wall time is psql's \
          `\\timing` of the statement, its CPU the whole psql process (start and connection included, a few ms). It \
-         is the transport's ceiling for any client: what the loopback TCP stream costs the server, which \
-         `{CEIL_OUT}` does not pay.\n\
+         shows what the loopback TCP stream costs a client that reads as the data comes (pgtusk batches its \
+         reads), which `{CEIL_OUT}` does not pay.\n\
          - The same values in every driver: the text and numeric values cycle through {POOL} prebuilt ones (pgtusk's \
          `Numeric`s parsed once in setup), the others computed from the row number.\n"
     );

@@ -349,7 +349,8 @@ fn note(key: &str) -> Option<&'static str> {
             `next_chunk`, tokio-postgres / sqlx streams, postgres `CopyOutReader` (`fill_buf`), asyncpg \
             `copy_from_table(output=callback)`, psycopg `for chunk in copy`. Ceilings: the server's `COPY TO \
             '/dev/null'`, and psql's `COPY … TO STDOUT` to /dev/null (libpq's `PQgetCopyData` loop in C; its wall \
-            is psql's `\\timing` of the statement): the least any client pays for the loopback stream."
+            is psql's `\\timing` of the statement): what the loopback stream costs a client that reads as the data \
+            comes (pgtusk batches its reads)."
         }
         "many_stmts" => {
             "10 × `SELECT $1::int8 + k`, each driver's statement cache: pgtusk's (prepared after 2 \
